@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (all) or `make bench NAME=<name>`; see bench/README.md."""

@@ -1,0 +1,258 @@
+"""People, agencies and administrative units.
+
+- `Province`, `Commune`: the two-level local government since 1 July 2025 (*tỉnh*, *xã/phường/đặc khu*).
+- `FormerCommune`: a commune-level unit before 1 July 2025 and the new commune(s) it went into, so that
+  older addresses resolve (docs/domain/one-stop.md OS-LG2). Historical addresses are never rewritten.
+- `Agency` — *cơ quan, đơn vị*: a tree, each with its electronic identifier code (QCVN 102:2016).
+- `User`: citizens (*công dân*) and officials (*cán bộ, công chức*) in one model; roles are groups.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.accounts.national_id import validate_national_id
+from tinhso.core.text import fold
+
+
+class FoldedNameQuerySet(models.QuerySet):
+    def search(self, query: str):  # type: ignore[no-untyped-def]
+        """Every folded word of the query must start a word of the folded name (diacritics-insensitive):
+        "ha giang" finds "Hà Giang" but not "Xuân Giang" through the "ha" inside "nhân"."""
+        qs = self
+        for word in fold(query).split():
+            qs = qs.filter(models.Q(name_folded__startswith=word) | models.Q(name_folded__contains=f" {word}"))
+        return qs
+
+
+class FoldedNameMixin(models.Model):
+    """Keeps `name_folded` (the search copy of `name`) in step with `name` on every save.
+
+    This is derived data, not domain logic; bulk loaders set it themselves.
+    """
+
+    name: str
+    name_folded: str
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.name_folded = fold(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_folded"}
+        super().save(*args, **kwargs)
+
+
+class Province(FoldedNameMixin, models.Model):
+    """*Tỉnh / thành phố trực thuộc trung ương* after 1 July 2025."""
+
+    code = models.CharField(_("mã"), max_length=2, unique=True)
+    name = models.CharField(_("tên"), max_length=100)
+    name_folded = models.CharField(max_length=100, db_index=True, editable=False)
+    division_type = models.CharField(_("loại"), max_length=40)
+    codename = models.SlugField(max_length=60)
+    phone_code = models.PositiveSmallIntegerField(_("mã vùng điện thoại"), null=True, blank=True)
+
+    objects = FoldedNameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("tỉnh, thành phố")
+        verbose_name_plural = _("tỉnh, thành phố")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Commune(FoldedNameMixin, models.Model):
+    """*Xã, phường, đặc khu* after 1 July 2025 (5-digit national statistics code)."""
+
+    code = models.CharField(_("mã"), max_length=5, unique=True)
+    name = models.CharField(_("tên"), max_length=100)
+    name_folded = models.CharField(max_length=100, db_index=True, editable=False)
+    division_type = models.CharField(_("loại"), max_length=40)
+    codename = models.SlugField(max_length=80)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
+
+    objects = FoldedNameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["province__code", "code"]
+        verbose_name = _("xã, phường")
+        verbose_name_plural = _("xã, phường")
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.province.name}"
+
+
+class FormerCommune(models.Model):
+    """One row of the national old→new table: a pre-2025 commune and one new commune it went into.
+
+    A commune split between several new communes (*nhập một phần*) has several rows.
+    """
+
+    class Merge(models.TextChoices):
+        WHOLE = "whole", _("Nhập toàn bộ")
+        PART = "part", _("Nhập một phần")
+        UNCHANGED = "unchanged", _("Giữ nguyên")
+        OTHER = "other", _("Khác")
+
+    old_code = models.CharField(_("mã xã cũ"), max_length=5, db_index=True)
+    old_name = models.CharField(_("tên xã cũ"), max_length=100)
+    old_name_folded = models.CharField(max_length=100, db_index=True, editable=False)
+    old_district = models.CharField(_("quận/huyện cũ"), max_length=100)
+    old_province = models.CharField(_("tỉnh cũ"), max_length=100)
+    new_commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="former_communes")
+    merge = models.CharField(_("hình thức"), max_length=10, choices=Merge.choices)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["old_code", "new_commune__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["old_code", "new_commune"], name="former_commune_unique_pair")
+        ]
+        verbose_name = _("xã cũ (trước 01/7/2025)")
+        verbose_name_plural = _("xã cũ (trước 01/7/2025)")
+
+    def __str__(self) -> str:
+        return f"{self.old_name} ({self.old_code}) → {self.new_commune.name}"
+
+
+agency_code_validator = RegexValidator(
+    # V1V2V3.Z1Z2.Y1Y2.MX1X2 (QCVN 102:2016; Decision 20/2020/QĐ-TTg): levels 4, 3, 2 then level 1,
+    # where level 1 is G.. (ministries) or H.. (provinces).
+    r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[GH][0-9]{2}$",
+    _("Mã định danh phải có dạng 000.00.00.H60 (mã định danh điện tử theo QCVN 102:2016)."),
+)
+
+
+class AgencyQuerySet(FoldedNameQuerySet):
+    def subtree_of(self, agency: Agency) -> AgencyQuerySet:
+        return self.filter(path__startswith=agency.path)  # type: ignore[return-value]
+
+
+class Agency(FoldedNameMixin, models.Model):
+    """*Cơ quan, đơn vị*: a node of the province's agency tree, with its electronic identifier code."""
+
+    class Kind(models.TextChoices):
+        PROVINCIAL_COMMITTEE = "provincial_committee", _("UBND tỉnh")
+        DEPARTMENT = "department", _("Sở, ban, ngành")
+        SERVICE_CENTRE = "service_centre", _("Trung tâm Phục vụ hành chính công")
+        COMMUNE_COMMITTEE = "commune_committee", _("UBND xã, phường")
+        UNIT = "unit", _("Đơn vị trực thuộc")
+
+    code = models.CharField(
+        _("mã định danh"), max_length=16, unique=True, validators=[agency_code_validator]
+    )
+    name = models.CharField(_("tên"), max_length=200)
+    name_folded = models.CharField(max_length=200, db_index=True, editable=False)
+    kind = models.CharField(_("loại"), max_length=30, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("cấp trên")
+    )
+    # Materialised path of ids ("/1/5/"), so a subtree is one indexed prefix query on any database.
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    commune = models.OneToOneField(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="committee", verbose_name=_("xã")
+    )
+    address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups with these names (created by `load-reference-data`)."""
+
+    CITIZEN = "citizen", _("Công dân")
+    COUNTER_OFFICER = "counter_officer", _("Cán bộ một cửa")
+    SPECIALIST = "specialist", _("Chuyên viên xử lý")
+    DEPARTMENT_HEAD = "department_head", _("Lãnh đạo phòng")
+    AGENCY_LEADER = "agency_leader", _("Lãnh đạo cơ quan")
+    CATALOG_ADMIN = "catalog_admin", _("Quản trị danh mục thủ tục")
+    SYSTEM_ADMIN = "system_admin", _("Quản trị hệ thống")
+
+
+OFFICIAL_ROLES = frozenset(Role) - {Role.CITIZEN}
+
+phone_validator = RegexValidator(
+    r"^0\d{9}$", _("Số điện thoại gồm 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678).")
+)
+
+
+class User(AbstractUser):
+    """A person who logs in: a citizen (*công dân*) or an official (*cán bộ, công chức*)."""
+
+    class Kind(models.TextChoices):
+        CITIZEN = "citizen", _("Công dân")
+        OFFICIAL = "official", _("Cán bộ, công chức")
+
+    kind = models.CharField(_("loại tài khoản"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN)
+    full_name = models.CharField(_("họ và tên"), max_length=150)
+    phone = models.CharField(
+        _("số điện thoại"), max_length=10, unique=True, null=True, blank=True, validators=[phone_validator]
+    )
+    national_id = models.CharField(
+        _("số định danh cá nhân"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_national_id],
+    )
+    date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="officials", verbose_name=_("cơ quan")
+    )
+    position = models.CharField(_("chức vụ"), max_length=100, blank=True)
+
+    objects: ClassVar[UserManager[User]] = UserManager()
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="citizen") | models.Q(agency__isnull=False),
+                name="official_has_agency",
+                violation_error_message=_("Cán bộ phải thuộc một cơ quan."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_official(self) -> bool:
+        return self.kind == self.Kind.OFFICIAL
+
+    @property
+    def roles(self) -> frozenset[str]:
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = frozenset(self.groups.values_list("name", flat=True))
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))

@@ -1,0 +1,77 @@
+
+from ninja import Schema
+
+
+class ProvinceOut(Schema):
+    code: str
+    name: str
+    division_type: str
+    phone_code: int | None
+
+
+class CommuneOut(Schema):
+    code: str
+    name: str
+    division_type: str
+    province_code: str
+    province_name: str
+
+    @staticmethod
+    def resolve_province_code(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.province.code
+
+    @staticmethod
+    def resolve_province_name(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.province.name
+
+
+class FormerCommuneOut(Schema):
+    old_code: str
+    old_name: str
+    old_district: str
+    old_province: str
+    merge: str
+    note: str
+    new_commune: CommuneOut
+
+
+class AgencyOut(Schema):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    parent_code: str | None
+    commune_code: str | None
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:  # type: ignore[no-untyped-def]
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_parent_code(obj) -> str | None:  # type: ignore[no-untyped-def]
+        return obj.parent.code if obj.parent_id else None
+
+    @staticmethod
+    def resolve_commune_code(obj) -> str | None:  # type: ignore[no-untyped-def]
+        return obj.commune.code if obj.commune_id else None
+
+
+class OfficialOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    position: str
+    agency_code: str
+    roles: list[str]
+
+    @staticmethod
+    def resolve_agency_code(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.agency.code
+
+    @staticmethod
+    def resolve_roles(obj) -> list[str]:  # type: ignore[no-untyped-def]
+        return sorted(g.name for g in obj.groups.all())
+
+
+class ErrorOut(Schema):
+    detail: str

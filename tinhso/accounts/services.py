@@ -1,0 +1,337 @@
+"""Writes for people, agencies and reference data (HackSoft style: keyword-only, one per use case)."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from tinhso.accounts.models import Agency, Commune, FormerCommune, Province, Role, User
+from tinhso.core.audit import audit_record
+from tinhso.core.text import fold
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass
+class LoadSummary:
+    provinces: int = 0
+    communes: int = 0
+    former_communes: int = 0
+    agencies_created: int = 0
+    agencies_updated: int = 0
+    roles: int = 0
+
+
+def roles_ensure() -> int:
+    """Create the role groups (idempotent); returns how many exist."""
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    return len(Role)
+
+
+def _agency_full_code(prefix: str) -> str:
+    return f"{prefix}.{settings.TINHSO_AGENCY_LEVEL1_CODE}"
+
+
+@transaction.atomic
+def reference_data_load() -> LoadSummary:
+    """Load the shipped reference data (tinhso/accounts/data). Running it twice changes nothing.
+
+    Administrative units are national statistics data: upserted by code, never deleted here. Agencies are
+    upserted by identifier code; an agency's name or parent edited in the admin is overwritten only when
+    the shipped file says otherwise.
+    """
+    summary = LoadSummary(roles=roles_ensure())
+
+    provinces = _read_csv("provinces.csv")
+    existing_p = {p.code: p for p in Province.objects.all()}
+    new_p = []
+    for row in provinces:
+        fields = {
+            "name": row["name"],
+            "name_folded": fold(row["name"]),
+            "division_type": row["division_type"],
+            "codename": row["codename"],
+            "phone_code": int(row["phone_code"]) if row["phone_code"] else None,
+        }
+        obj = existing_p.get(row["code"])
+        if obj is None:
+            new_p.append(Province(code=row["code"], **fields))
+        elif any(getattr(obj, k) != v for k, v in fields.items()):
+            Province.objects.filter(pk=obj.pk).update(**fields)
+    Province.objects.bulk_create(new_p)
+    province_ids = dict(Province.objects.values_list("code", "id"))
+    summary.provinces = len(province_ids)
+
+    existing_c = {c.code: c for c in Commune.objects.all()}
+    new_c, changed_c = [], []
+    for row in _read_csv("communes.csv"):
+        fields = {
+            "name": row["name"],
+            "name_folded": fold(row["name"]),
+            "division_type": row["division_type"],
+            "codename": row["codename"],
+            "province_id": province_ids[row["province_code"]],
+        }
+        obj = existing_c.get(row["code"])
+        if obj is None:
+            new_c.append(Commune(code=row["code"], **fields))
+        elif any(getattr(obj, k) != v for k, v in fields.items()):
+            for k, v in fields.items():
+                setattr(obj, k, v)
+            changed_c.append(obj)
+    Commune.objects.bulk_create(new_c, batch_size=1000)
+    Commune.objects.bulk_update(changed_c, list(fields), batch_size=1000)
+    commune_ids = dict(Commune.objects.values_list("code", "id"))
+    summary.communes = len(commune_ids)
+
+    existing_f = set(FormerCommune.objects.values_list("old_code", "new_commune_id"))
+    new_f = []
+    for row in _read_csv("former_communes.csv"):
+        new_id = commune_ids[row["new_code"]]
+        if (row["old_code"], new_id) in existing_f:
+            continue
+        new_f.append(
+            FormerCommune(
+                old_code=row["old_code"],
+                old_name=row["old_name"],
+                old_name_folded=fold(row["old_name"]),
+                old_district=row["old_district"],
+                old_province=row["old_province"],
+                new_commune_id=new_id,
+                merge=row["merge"],
+                note=row["note"],
+            )
+        )
+    FormerCommune.objects.bulk_create(new_f, batch_size=1000)
+    summary.former_communes = FormerCommune.objects.count()
+
+    for row in _read_csv("agencies.csv"):
+        code = _agency_full_code(row["code_prefix"])
+        parent = Agency.objects.get(code=_agency_full_code(row["parent_prefix"])) if row["parent_prefix"] else None
+        commune_id = commune_ids[row["commune_code"]] if row["commune_code"] else None
+        # Match on levels 4-3-2 so that changing the level-1 code re-codes the existing agencies instead of
+        # growing a second tree beside them.
+        agency = Agency.objects.filter(code=code).first() or Agency.objects.filter(
+            code__startswith=f"{row['code_prefix']}."
+        ).first()
+        if agency is None:
+            agency_create(
+                code=code, name=row["name"], kind=row["kind"], parent=parent, commune_id=commune_id, actor=None
+            )
+            summary.agencies_created += 1
+        elif (agency.code, agency.name, agency.kind, agency.parent_id, agency.commune_id) != (
+            code,
+            row["name"],
+            row["kind"],
+            parent.pk if parent else None,
+            commune_id,
+        ):
+            agency_update(
+                agency=agency,
+                code=code,
+                name=row["name"],
+                kind=row["kind"],
+                parent=parent,
+                commune_id=commune_id,
+                actor=None,
+            )
+            summary.agencies_updated += 1
+    return summary
+
+
+def _agency_snapshot(agency: Agency) -> dict[str, object]:
+    return {
+        "code": agency.code,
+        "name": agency.name,
+        "kind": agency.kind,
+        "parent_id": agency.parent_id,
+        "commune_id": agency.commune_id,
+        "is_active": agency.is_active,
+    }
+
+
+def _actor_fields(actor: User | None) -> dict[str, object]:
+    if actor is None:
+        return {"actor_id": None, "actor_label": "system"}
+    return {"actor_id": actor.pk, "actor_label": actor.get_username()}
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Agency | None,
+    actor: User | None,
+    commune_id: int | None = None,
+    address: str = "",
+    phone: str = "",
+) -> Agency:
+    agency = Agency(
+        code=code, name=name, kind=kind, parent=parent, commune_id=commune_id, address=address, phone=phone
+    )
+    agency.full_clean(exclude=["path", "name_folded"])
+    agency.path = "/"  # placeholder until the id is known
+    agency.save()
+    agency.path = f"{parent.path if parent else '/'}{agency.pk}/"
+    agency.save(update_fields=["path"])
+    audit_record(
+        event="agency.created",
+        target_type="accounts.agency",
+        target_id=agency.pk,
+        agency_code=agency.code,
+        new=_agency_snapshot(agency),
+        **_actor_fields(actor),  # type: ignore[arg-type]
+    )
+    return agency
+
+
+@transaction.atomic
+def agency_update(
+    *,
+    agency: Agency,
+    actor: User | None,
+    code: str | None = None,
+    name: str | None = None,
+    kind: str | None = None,
+    parent: Agency | None = None,
+    commune_id: int | None = None,
+    is_active: bool | None = None,
+) -> Agency:
+    """Change an agency; moving it under another parent rewrites the paths of its whole subtree."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    before = _agency_snapshot(agency)
+    if code is not None:
+        agency.code = code
+    if name is not None:
+        agency.name = name
+    if kind is not None:
+        agency.kind = kind
+    if is_active is not None:
+        agency.is_active = is_active
+    agency.commune_id = commune_id if commune_id is not None else agency.commune_id
+    old_path = agency.path
+    if parent is not None and parent.pk != agency.parent_id:
+        if parent.path.startswith(old_path):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError("Không thể đặt một cơ quan dưới chính đơn vị trực thuộc của nó.")
+        agency.parent = parent
+        agency.path = f"{parent.path}{agency.pk}/"
+    agency.full_clean(exclude=["path", "name_folded"])
+    agency.save()
+    if agency.path != old_path:
+        for child in Agency.objects.filter(path__startswith=old_path).exclude(pk=agency.pk):
+            child.path = agency.path + child.path[len(old_path) :]
+            child.save(update_fields=["path"])
+    after = _agency_snapshot(agency)
+    if after != before:
+        audit_record(
+            event="agency.updated",
+            target_type="accounts.agency",
+            target_id=agency.pk,
+            agency_code=agency.code,
+            old={k: v for k, v in before.items() if after[k] != v},
+            new={k: v for k, v in after.items() if before[k] != v},
+            **_actor_fields(actor),  # type: ignore[arg-type]
+        )
+    return agency
+
+
+@transaction.atomic
+def user_create_official(
+    *,
+    username: str,
+    password: str | None,
+    full_name: str,
+    agency: Agency,
+    roles: list[str],
+    actor: User | None,
+    position: str = "",
+    phone: str | None = None,
+    email: str = "",
+) -> User:
+    unknown = set(roles) - {r.value for r in Role if r != Role.CITIZEN}
+    if unknown:
+        raise ValueError(f"unknown official roles: {sorted(unknown)}")
+    user = User(
+        username=username,
+        full_name=full_name,
+        kind=User.Kind.OFFICIAL,
+        agency=agency,
+        position=position,
+        phone=phone or None,
+        email=email,
+        # The Django admin is for system and catalogue administrators and agency leaders only.
+        is_staff=bool({Role.SYSTEM_ADMIN, Role.CATALOG_ADMIN, Role.AGENCY_LEADER} & set(roles)),
+        is_superuser=Role.SYSTEM_ADMIN in roles,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    roles_ensure()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_record(
+        event="user.created",
+        target_type="accounts.user",
+        target_id=user.pk,
+        agency_code=agency.code,
+        new={"username": username, "kind": user.kind, "agency": agency.code, "roles": sorted(roles)},
+        **_actor_fields(actor),  # type: ignore[arg-type]
+    )
+    return user
+
+
+@transaction.atomic
+def user_create_citizen(
+    *,
+    username: str,
+    password: str | None,
+    full_name: str,
+    actor: User | None,
+    phone: str | None = None,
+    national_id: str | None = None,
+    email: str = "",
+) -> User:
+    user = User(
+        username=username,
+        full_name=full_name,
+        kind=User.Kind.CITIZEN,
+        phone=phone or None,
+        national_id=national_id or None,
+        email=email,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    roles_ensure()
+    user.groups.set(Group.objects.filter(name=Role.CITIZEN))
+    audit_record(
+        event="user.created",
+        target_type="accounts.user",
+        target_id=user.pk,
+        new={"username": username, "kind": user.kind},
+        **_actor_fields(actor),  # type: ignore[arg-type]
+    )
+    return user

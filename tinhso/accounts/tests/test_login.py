@@ -1,0 +1,130 @@
+import pytest
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tinhso.accounts.models import Role
+from tinhso.accounts.tests import factories
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/login/"
+
+
+def test_passwords_are_hashed_with_argon2(reference_data):
+    user = factories.citizen()
+    assert user.password.startswith("argon2$")
+
+
+def test_a_citizen_logs_in_and_out(client, reference_data):
+    user = factories.citizen(full_name="Nguyễn Thị Hoa")
+    res = client.post(LOGIN, {"username": user.username, "password": factories.PASSWORD})
+    assert res.status_code == 302
+    assert client.get("/").context["user"] == user
+    client.post(reverse("accounts:logout"))
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_a_wrong_password_shows_a_clear_error(client, reference_data):
+    user = factories.citizen()
+    res = client.post(LOGIN, {"username": user.username, "password": "sai-mat-khau"})
+    assert res.status_code == 200
+    assert "mật khẩu chính xác" in res.content.decode()
+
+
+def test_login_is_locked_after_five_failures_even_with_the_right_password(client, reference_data):
+    user = factories.citizen()
+    for _ in range(4):
+        assert client.post(LOGIN, {"username": user.username, "password": "sai"}).status_code == 200
+    locked = client.post(LOGIN, {"username": user.username, "password": "sai"})
+    assert locked.status_code == 429
+    assert "Tạm khóa đăng nhập" in locked.content.decode()
+    again = client.post(LOGIN, {"username": user.username, "password": factories.PASSWORD})
+    assert again.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_lockout_is_per_account_and_address_so_others_can_still_log_in(client, reference_data):
+    victim, other = factories.citizen(), factories.citizen()
+    for _ in range(5):
+        client.post(LOGIN, {"username": victim.username, "password": "sai"})
+    res = client.post(LOGIN, {"username": other.username, "password": factories.PASSWORD})
+    assert res.status_code == 302
+
+
+def _token(device: TOTPDevice, drift: int = 0) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + drift * device.step
+    return f"{totp.token():06d}"
+
+
+def test_the_two_factor_flow_for_an_official(client, settings, reference_data):
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # throttling after a wrong code is tested on its own below
+    official = factories.official(roles=(Role.COUNTER_OFFICER,))
+
+    # Password alone does not open anything but the two-factor pages.
+    client.post(LOGIN, {"username": official.username, "password": factories.PASSWORD})
+    res = client.get("/admin/")
+    assert res.status_code == 302 and res["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert client.get("/api/officials").status_code == 403
+    # No device yet: the verify page sends the official to enrolment, which shows a QR code.
+    res = client.get(reverse("accounts:two_factor_verify"), follow=True)
+    assert res.redirect_chain[-1][0].startswith(reverse("accounts:two_factor_setup"))
+    assert "<svg" in res.content.decode()
+    device = TOTPDevice.objects.get(user=official, confirmed=False)
+
+    # A wrong code is refused with a message; the right one enables 2FA and verifies the session.
+    res = client.post(reverse("accounts:two_factor_setup"), {"token": "000000" if _token(device) != "000000" else "111111"})
+    assert "Mã không đúng" in res.content.decode()
+    res = client.post(reverse("accounts:two_factor_setup"), {"token": _token(device), "next": "/api/officials"})
+    assert res.status_code == 302 and res["Location"] == "/api/officials"
+    assert client.get("/api/officials").status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+
+    # Next login: password, then a fresh code.
+    client.post(reverse("accounts:logout"))
+    client.post(LOGIN, {"username": official.username, "password": factories.PASSWORD})
+    assert client.get("/api/officials").status_code == 403
+    res = client.post(reverse("accounts:two_factor_verify"), {"token": "12345"})
+    assert "6 chữ số" in res.content.decode()
+    device.refresh_from_db()
+    res = client.post(reverse("accounts:two_factor_verify"), {"token": _token(device, drift=1)})
+    assert res.status_code == 302
+    assert client.get("/api/officials").status_code == 200
+
+
+def test_an_official_with_a_device_cannot_enrol_a_new_one_to_skip_verification(client, settings, reference_data):
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
+    official = factories.official()
+    TOTPDevice.objects.create(user=official, name="phone", confirmed=True)
+    client.post(LOGIN, {"username": official.username, "password": factories.PASSWORD})
+    res = client.get(reverse("accounts:two_factor_setup"))
+    assert res.status_code == 302 and res["Location"] == reverse("accounts:two_factor_verify")
+
+
+def test_citizens_are_not_asked_for_a_second_factor(client, settings, reference_data):
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
+    citizen = factories.citizen()
+    client.post(LOGIN, {"username": citizen.username, "password": factories.PASSWORD})
+    assert client.get("/").status_code == 200
+
+
+def test_without_the_setting_officials_log_in_with_a_password_only(client, settings, reference_data):
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = False
+    official = factories.official()
+    client.post(LOGIN, {"username": official.username, "password": factories.PASSWORD})
+    assert client.get("/api/officials").status_code == 200
+
+
+def test_a_wrong_code_throttles_the_next_attempt(client, settings, reference_data):
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
+    official = factories.official()
+    device = TOTPDevice.objects.create(user=official, name="phone", confirmed=True)
+    client.post(LOGIN, {"username": official.username, "password": factories.PASSWORD})
+    wrong = "000000" if _token(device) != "000000" else "111111"
+    client.post(reverse("accounts:two_factor_verify"), {"token": wrong})
+    # Right code, but within the back-off window after a failure: refused, and the session stays unverified.
+    res = client.post(reverse("accounts:two_factor_verify"), {"token": _token(device)})
+    assert res.status_code == 200
+    assert client.get("/api/officials").status_code == 403

@@ -1,0 +1,367 @@
+"""Writing and verifying the audit log (*nhật ký kiểm toán*).
+
+`audit_record()` appends one entry in the caller's transaction; `audit_verify()` walks the chain and
+reports the first broken link. Every entry's hash covers its content and the previous entry's hash, so a
+row altered or deleted behind the application's back breaks the chain from that row on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.duration import duration_iso_string
+from django.utils.functional import Promise
+
+from tinhso.core.logging import request_id_var
+from tinhso.core.models import (
+    CHAIN_HEAD_PK,
+    EVENT_CODE_PATTERN,
+    GENESIS_HASH,
+    AuditChainHead,
+    AuditEntry,
+)
+
+__all__ = [
+    "AuditChainError",
+    "VerifyResult",
+    "audit_diff",
+    "audit_guard_installed",
+    "audit_record",
+    "audit_verify",
+    "entry_hash",
+    "jsonable",
+]
+
+EVENT_CODE_RE = re.compile(EVENT_CODE_PATTERN)
+
+# The columns a hash covers, in no particular order (the canonical form sorts its keys): everything but
+# `id` (assigned by the database) and `hash` itself.
+HASHED_FIELDS = (
+    "seq",
+    "created_at",
+    "event",
+    "actor_id",
+    "actor_label",
+    "agency_code",
+    "target_type",
+    "target_id",
+    "old",
+    "new",
+    "request_id",
+    "prev_hash",
+)
+
+_ACTOR_LABEL_MAX = AuditEntry._meta.get_field("actor_label").max_length or 150
+
+
+class AuditChainError(Exception):
+    """The chain cannot be extended safely (its head row is missing while entries exist)."""
+
+
+# --- JSON-safe values -----------------------------------------------------------------------------------
+
+
+def _clean_str(text: str) -> str:
+    # PostgreSQL refuses NUL in text and jsonb, and a lone surrogate cannot be encoded to UTF-8 for the
+    # hash: replace both rather than fail the change being audited.
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as plain JSON data: dates, decimals, UUIDs and durations become strings.
+
+    Floats become strings too: PostgreSQL's jsonb re-spells numbers (1e+20 comes back as the integer
+    100000000000000000000), which would change the entry's hash between writing and verifying.
+    Anything else that is not plain data raises TypeError, so a mistake shows up in the caller's tests.
+    """
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        return _clean_str(value)
+    if isinstance(value, float | Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(dt.UTC)
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return duration_iso_string(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if isinstance(value, Promise):  # lazy translation
+        return _clean_str(str(value))
+    if isinstance(value, Mapping):
+        return {_clean_str(str(k)): jsonable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((jsonable(v) for v in value), key=_canonical_json)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    raise TypeError(f"cannot record a {type(value).__name__} in the audit log: pass plain data")
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _normalise_json(value: Mapping[str, Any] | None) -> Any:
+    if value is None:
+        return None
+    # A JSON round trip gives exactly what either database hands back when the entry is verified.
+    return json.loads(_canonical_json(jsonable(value)))
+
+
+def audit_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The keys whose values differ, as `(old, new)` of JSON-safe values, ready for `audit_record`.
+
+    A key present on one side only appears on that side only.
+    """
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key in dict.fromkeys([*before, *after]):
+        b = jsonable(before[key]) if key in before else None
+        a = jsonable(after[key]) if key in after else None
+        # Compare the JSON text, not the values: True == 1 in Python, but not in the log.
+        if key in before and key in after and _canonical_json(b) == _canonical_json(a):
+            continue
+        if key in before:
+            old[str(key)] = b
+        if key in after:
+            new[str(key)] = a
+    return old, new
+
+
+# --- Hashing --------------------------------------------------------------------------------------------
+
+
+def _utc_iso(value: dt.datetime) -> str:
+    if timezone.is_naive(value):
+        raise ValueError("audit timestamps must be timezone-aware")
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(values: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of an entry's HASHED_FIELDS (which include `prev_hash` and `seq`).
+
+    Both databases hand the same canonical form back: timestamps are compared in UTC to the microsecond,
+    JSON values were normalised by a round trip before they were stored.
+    """
+    canonical = {
+        "seq": int(values["seq"]),
+        "created_at": _utc_iso(values["created_at"]),
+        "event": values["event"],
+        "actor_id": None if values["actor_id"] is None else int(values["actor_id"]),
+        "actor_label": values["actor_label"],
+        "agency_code": values["agency_code"],
+        "target_type": values["target_type"],
+        "target_id": values["target_id"],
+        "old": values["old"],
+        "new": values["new"],
+        "request_id": values["request_id"],
+        "prev_hash": values["prev_hash"],
+    }
+    return hashlib.sha256(_canonical_json(canonical).encode("utf-8")).hexdigest()
+
+
+# --- Writing --------------------------------------------------------------------------------------------
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=CHAIN_HEAD_PK).first()
+    if head is not None:
+        return head
+    # The head row comes from a data migration; it is missing only after a flush (tests do that), when
+    # the log is empty too. With entries present, a new genesis would fork the chain: refuse.
+    if AuditEntry.objects.exists():
+        raise AuditChainError(
+            "the audit chain head is missing while entries exist; run `tinhso audit-verify`"
+        )
+    AuditChainHead.objects.get_or_create(pk=CHAIN_HEAD_PK)  # get_or_create survives a concurrent insert
+    return AuditChainHead.objects.select_for_update().get(pk=CHAIN_HEAD_PK)
+
+
+def audit_record(
+    *,
+    event: str,
+    target_type: str,
+    target_id: str | int,
+    actor_id: int | None = None,
+    actor_label: str = "system",
+    agency_code: str = "",
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log, in the caller's transaction.
+
+    Call it inside the transaction that makes the change (it joins it; standalone it opens its own), so
+    the entry and the change commit or roll back together. It locks the chain head until that transaction
+    ends, so every audited transaction queues behind the previous one from here on: call it as the last
+    write of the transaction, after the rows it describes are locked and saved.
+    """
+    if not EVENT_CODE_RE.match(event):
+        raise ValueError(f"audit event codes are dotted lowercase such as 'agency.created', not {event!r}")
+    if actor_id is not None and (isinstance(actor_id, bool) or not isinstance(actor_id, int)):
+        raise TypeError(f"actor_id must be an int or None, not {type(actor_id).__name__}")
+    values: dict[str, Any] = {
+        "event": event,
+        "actor_id": actor_id,
+        "actor_label": _clean_str(actor_label)[:_ACTOR_LABEL_MAX],
+        "agency_code": _clean_str(agency_code),
+        "target_type": _clean_str(target_type),
+        "target_id": _clean_str(str(target_id)),
+        "old": _normalise_json(old),
+        "new": _normalise_json(new),
+        "request_id": _request_id(),
+    }
+    for name in ("agency_code", "target_type", "target_id"):
+        limit = AuditEntry._meta.get_field(name).max_length
+        if limit is not None and len(values[name]) > limit:
+            raise ValueError(f"audit {name} is longer than {limit} characters: {values[name][:40]!r}…")
+
+    # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
+    # change commits without its entry.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
+        values["seq"] = head.last_seq + 1
+        values["prev_hash"] = head.last_hash
+        # Taken under the lock, so timestamps follow the sequence on any one clock.
+        values["created_at"] = timezone.now()
+        entry = AuditEntry(**values, hash=entry_hash(values))
+        entry.save(force_insert=True)
+        head.last_seq = entry.seq
+        head.last_hash = entry.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+def _request_id() -> str:
+    rid = request_id_var.get()
+    return "" if rid == "-" else rid[:64]
+
+
+# --- Verifying ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+    reason: str
+
+
+def audit_verify() -> VerifyResult:
+    """Walk the chain in order and report its first broken link.
+
+    Checks that `seq` runs 1, 2, 3… (a gap is a deleted row), that each `prev_hash` is the previous
+    entry's hash, that each stored hash matches the entry's content (an altered row), and that the chain
+    head names the last entry (deleted last rows, or a last row altered and re-hashed).
+    """
+    # The head is read before the entries: everything it names was committed with it and is visible to
+    # the later query. Entries appended meanwhile come after it and are checked like the others.
+    head = AuditChainHead.objects.filter(pk=CHAIN_HEAD_PK).values_list("last_seq", "last_hash").first()
+    rows: Iterable[tuple[Any, ...]] = (
+        AuditEntry.objects.order_by("seq").values_list(*HASHED_FIELDS, "hash").iterator(chunk_size=2000)
+    )
+    checked = 0
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    hash_at_head: str | None = None
+
+    def broken(seq: int, reason: str) -> VerifyResult:
+        return VerifyResult(ok=False, checked=checked, first_broken_seq=seq, reason=reason)
+
+    for row in rows:
+        values = dict(zip(HASHED_FIELDS, row[:-1], strict=True))
+        stored_hash = row[-1]
+        seq = values["seq"]
+        if seq != expected_seq:
+            if expected_seq == 1:
+                return broken(1, f"entry 1 missing: the chain starts at entry {seq} (row deleted)")
+            return broken(
+                expected_seq,
+                f"entry {expected_seq} missing: sequence jumps from {expected_seq - 1} to {seq} (row deleted)",
+            )
+        if values["prev_hash"] != prev_hash:
+            return broken(
+                seq,
+                f"entry {seq}: prev_hash does not match the hash of entry {seq - 1} "
+                f"(entry {seq - 1} altered and re-hashed, or entry {seq} relinked)"
+                if seq > 1
+                else "entry 1: prev_hash is not the genesis hash (row altered)",
+            )
+        if entry_hash(values) != stored_hash:
+            return broken(seq, f"entry {seq}: stored hash does not match its content (row altered)")
+        checked += 1
+        prev_hash = stored_hash
+        expected_seq = seq + 1
+        if head is not None and seq == head[0]:
+            hash_at_head = stored_hash
+
+    last_seq = expected_seq - 1
+    if head is None:
+        if last_seq == 0:
+            return VerifyResult(ok=True, checked=0, first_broken_seq=None, reason="")
+        return broken(last_seq, f"the chain head row is missing while {last_seq} entries exist (row deleted)")
+    head_seq, head_hash = head
+    if head_seq > last_seq:
+        missing = f"entry {head_seq}" if head_seq == last_seq + 1 else f"entries {last_seq + 1}–{head_seq}"
+        return broken(
+            last_seq + 1,
+            f"{missing} missing: the chain head records {head_seq} entries but the log ends at "
+            f"{last_seq} (last rows deleted)",
+        )
+    if head_seq == 0 and head_hash != GENESIS_HASH:
+        return broken(1, "the chain head of an empty log does not hold the genesis hash (head altered)")
+    if head_seq > 0 and hash_at_head != head_hash:
+        return broken(
+            head_seq,
+            f"entry {head_seq}: its hash does not match the one the chain head recorded "
+            "(row altered and re-hashed, or head altered)",
+        )
+    return VerifyResult(ok=True, checked=checked, first_broken_seq=None, reason="")
+
+
+# Must match the trigger names installed by migration 0003.
+APPEND_ONLY_TRIGGERS = ("core_auditentry_no_update", "core_auditentry_no_delete")
+
+
+def audit_guard_installed() -> bool:
+    """Whether the database triggers refusing UPDATE and DELETE on the audit table are in place.
+
+    On SQLite a migration that rebuilds `core_auditentry` drops them silently; `audit-verify` warns.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditentry'"
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'core_auditentry'::regclass "
+                "AND NOT tgisinternal AND tgenabled <> 'D'"
+            )
+        else:
+            return False
+        names = {name for (name,) in cursor.fetchall()}
+    return set(APPEND_ONLY_TRIGGERS) <= names

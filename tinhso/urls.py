@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tinhso.api import api
+from tinhso.core.views import health
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tinhso.accounts.urls")),
+    path("", include("tinhso.portal.urls")),
+]
