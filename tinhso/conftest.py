@@ -50,14 +50,21 @@ def reference_data(_reference_data_committed: None, db: None) -> None:
     _reference_data_ensure()
 
 
+def _flushes_database(item: pytest.Item) -> bool:
+    fixturenames = getattr(item, "fixturenames", ())
+    if "transactional_db" in fixturenames or "live_server" in fixturenames:
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """After a transactional test has flushed the database, put the reference data (and the audit table's
     append-only triggers, which the flush needed gone on SQLite) back for the tests after it."""
     result = yield
-    fixturenames = getattr(item, "fixturenames", ())
     blocker = _ReferenceDataState.blocker
-    if blocker is not None and nextitem is not None and "transactional_db" in fixturenames:
+    if blocker is not None and nextitem is not None and _flushes_database(item):
         with blocker.unblock():
             _audit_triggers.install_triggers(connection)
             _reference_data_ensure()
