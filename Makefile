@@ -14,7 +14,7 @@ env:
 
 setup: env
 	@mkdir -p var
-	@$(MANAGE) migrate --noinput
+	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) load_reference_data
 	@$(MANAGE) collectstatic --noinput --verbosity 0
 

@@ -64,7 +64,7 @@ def merge_kind(note: str) -> str:
 
 
 def committee_name(commune: str) -> str:
-    """"Xã Phú Lương" -> "Ủy ban nhân dân xã Phú Lương" (the unit type is lower-case inside a name)."""
+    """ "Xã Phú Lương" -> "Ủy ban nhân dân xã Phú Lương" (the unit type is lower-case inside a name)."""
     return f"Ủy ban nhân dân {commune[0].lower()}{commune[1:]}"
 
 
@@ -84,7 +84,9 @@ def main(shared: Path) -> None:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["code", "name", "division_type", "codename", "phone_code"])
         for p in sorted(nested, key=lambda p: p["code"]):
-            w.writerow([f"{p['code']:02d}", clean(p["name"]), p["division_type"], p["codename"], p["phone_code"]])
+            w.writerow(
+                [f"{p['code']:02d}", clean(p["name"]), p["division_type"], p["codename"], p["phone_code"]]
+            )
 
     commune_codes: set[str] = set()
     with (OUT / "communes.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -116,13 +118,31 @@ def main(shared: Path) -> None:
                 continue
             seen.add(key)
             out_rows.append(
-                [old_code, clean(row[3]), clean(row[6]), clean(row[7]), province_code_of(row[7]),
-                 new_code, merge_kind(row[5]), clean(row[5])]
+                [
+                    old_code,
+                    clean(row[3]),
+                    clean(row[6]),
+                    clean(row[7]),
+                    province_code_of(row[7]),
+                    new_code,
+                    merge_kind(row[5]),
+                    clean(row[5]),
+                ]
             )
     with (OUT / "former_communes.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["old_code", "old_name", "old_district", "old_province", "old_province_code",
-                    "new_code", "merge", "note"])
+        w.writerow(
+            [
+                "old_code",
+                "old_name",
+                "old_district",
+                "old_province",
+                "old_province_code",
+                "new_code",
+                "merge",
+                "note",
+            ]
+        )
         w.writerows(sorted(out_rows, key=lambda r: (r[0], r[5])))
 
     tq = next(p for p in nested if f"{p['code']:02d}" == PROVINCE_CODE)
@@ -135,10 +155,19 @@ def main(shared: Path) -> None:
             w.writerow([prefix, kind, name, "000.00.00", ""])
         for i, c in enumerate(sorted(tq["wards"], key=lambda c: c["code"])):
             prefix = f"000.00.{level2_code(FIRST_COMMUNE_LEVEL2 + i)}"
-            w.writerow([prefix, "commune_committee", committee_name(clean(c["name"])), "000.00.00",
-                        f"{c['code']:05d}"])
-    print(f"provinces={len(nested)} communes={len(commune_codes)} former_rows={len(out_rows)} "
-          f"skipped_without_old_code={skipped} tuyen_quang_communes={len(tq['wards'])}")
+            w.writerow(
+                [
+                    prefix,
+                    "commune_committee",
+                    committee_name(clean(c["name"])),
+                    "000.00.00",
+                    f"{c['code']:05d}",
+                ]
+            )
+    print(
+        f"provinces={len(nested)} communes={len(commune_codes)} former_rows={len(out_rows)} "
+        f"skipped_without_old_code={skipped} tuyen_quang_communes={len(tq['wards'])}"
+    )
 
 
 if __name__ == "__main__":

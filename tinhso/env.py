@@ -54,4 +54,6 @@ def env_secret(name: str, *, debug: bool, dev_default: str) -> str:
         return raw
     if debug:
         return dev_default
-    raise ImproperlyConfigured(f"{name} must be set when DEBUG is off (production refuses to start without it)")
+    raise ImproperlyConfigured(
+        f"{name} must be set when DEBUG is off (production refuses to start without it)"
+    )

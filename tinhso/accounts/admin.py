@@ -47,9 +47,9 @@ class AgencyAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Agency]:
         return selectors.agencies_visible_to(request.user).select_related("parent")  # type: ignore[arg-type]
 
-    def save_model(self, request: HttpRequest, obj: Agency, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Agency, form, change: bool) -> None:
         # Writes go through the services so the tree paths and the audit log stay right.
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
         if change:
             services.agency_update(
                 agency=obj,
@@ -86,13 +86,22 @@ class UserAdmin(DjangoUserAdmin):
     raw_id_fields = ["agency"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        (_("Thông tin cá nhân"), {"fields": ["kind", "full_name", "phone", "national_id", "date_of_birth", "email"]}),
+        (
+            _("Thông tin cá nhân"),
+            {"fields": ["kind", "full_name", "phone", "national_id", "date_of_birth", "email"]},
+        ),
         (_("Cơ quan"), {"fields": ["agency", "position"]}),
         (_("Quyền"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Thời gian"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["username", "kind", "full_name", "agency", "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "kind", "full_name", "agency", "password1", "password2"],
+            },
+        ),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:

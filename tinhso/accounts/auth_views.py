@@ -37,7 +37,9 @@ class TokenForm(forms.Form):
         label=gettext_lazy("Mã xác thực 6 chữ số"),
         min_length=6,
         max_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
+        ),
         error_messages={
             "required": gettext_lazy("Nhập mã 6 chữ số hiện trong ứng dụng xác thực."),
             "min_length": gettext_lazy("Mã xác thực gồm đúng 6 chữ số."),
@@ -48,7 +50,9 @@ class TokenForm(forms.Form):
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
@@ -71,7 +75,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, _("Đã bật xác thực hai lớp."))
             return redirect(_next_url(request))
-        form.add_error("token", _("Mã không đúng hoặc đã hết hạn. Kiểm tra giờ trên điện thoại rồi nhập mã mới."))
+        form.add_error(
+            "token", _("Mã không đúng hoặc đã hết hạn. Kiểm tra giờ trên điện thoại rồi nhập mã mới.")
+        )
     uri = device.config_url
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5, title=_("Mã QR cài đặt ứng dụng xác thực"))
     secret = base64.b32encode(device.bin_key).decode()
@@ -97,5 +103,3 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
         form.add_error("token", _("Mã không đúng hoặc đã hết hạn. Nhập mã mới trên ứng dụng xác thực."))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
-
-

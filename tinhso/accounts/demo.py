@@ -26,7 +26,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("congdan", "Nguyễn Văn An", Role.CITIZEN, None),
     DemoAccount("motcua", "Trần Thị Bình", Role.COUNTER_OFFICER, "000.00.30", "Công chức Bộ phận Một cửa"),
     DemoAccount("chuyenvien", "Lê Văn Cường", Role.SPECIALIST, "000.00.30", "Công chức Tư pháp - Hộ tịch"),
-    DemoAccount("truongphong", "Phạm Thị Dung", Role.DEPARTMENT_HEAD, "000.00.30", "Trưởng phòng Văn hóa - Xã hội"),
+    DemoAccount(
+        "truongphong", "Phạm Thị Dung", Role.DEPARTMENT_HEAD, "000.00.30", "Trưởng phòng Văn hóa - Xã hội"
+    ),
     DemoAccount("lanhdao", "Hoàng Văn Em", Role.AGENCY_LEADER, "000.00.30", "Chủ tịch UBND phường"),
     DemoAccount("danhmuc", "Vũ Thị Giang", Role.CATALOG_ADMIN, "000.00.01", "Chuyên viên Trung tâm PVHCC"),
     DemoAccount("quantri", "Đỗ Văn Hùng", Role.SYSTEM_ADMIN, "000.00.00", "Quản trị hệ thống"),

@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,12 +19,14 @@ from tinhso.core.text import fold
 
 
 class FoldedNameQuerySet(models.QuerySet):
-    def search(self, query: str):  # type: ignore[no-untyped-def]
+    def search(self, query: str):
         """Every folded word of the query must start a word of the folded name (diacritics-insensitive):
         "ha giang" finds "Hà Giang" but not "Xuân Giang" through the "ha" inside "nhân"."""
         qs = self
         for word in fold(query).split():
-            qs = qs.filter(models.Q(name_folded__startswith=word) | models.Q(name_folded__contains=f" {word}"))
+            qs = qs.filter(
+                models.Q(name_folded__startswith=word) | models.Q(name_folded__contains=f" {word}")
+            )
         return qs
 
 
@@ -42,7 +42,7 @@ class FoldedNameMixin(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         self.name_folded = fold(self.name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
@@ -135,7 +135,7 @@ agency_code_validator = RegexValidator(
 
 class AgencyQuerySet(FoldedNameQuerySet):
     def subtree_of(self, agency: Agency) -> AgencyQuerySet:
-        return self.filter(path__startswith=agency.path)  # type: ignore[return-value]
+        return self.filter(path__startswith=agency.path)
 
 
 class Agency(FoldedNameMixin, models.Model):
@@ -148,19 +148,27 @@ class Agency(FoldedNameMixin, models.Model):
         COMMUNE_COMMITTEE = "commune_committee", _("UBND xã, phường")
         UNIT = "unit", _("Đơn vị trực thuộc")
 
-    code = models.CharField(
-        _("mã định danh"), max_length=16, unique=True, validators=[agency_code_validator]
-    )
+    code = models.CharField(_("mã định danh"), max_length=16, unique=True, validators=[agency_code_validator])
     name = models.CharField(_("tên"), max_length=200)
     name_folded = models.CharField(max_length=200, db_index=True, editable=False)
     kind = models.CharField(_("loại"), max_length=30, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("cấp trên")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("cấp trên"),
     )
     # Materialised path of ids ("/1/5/"), so a subtree is one indexed prefix query on any database.
     path = models.CharField(max_length=255, db_index=True, editable=False)
     commune = models.OneToOneField(
-        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="committee", verbose_name=_("xã")
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="committee",
+        verbose_name=_("xã"),
     )
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
@@ -222,11 +230,14 @@ class User(AbstractUser):
     )
     date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
     agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="officials", verbose_name=_("cơ quan")
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officials",
+        verbose_name=_("cơ quan"),
     )
     position = models.CharField(_("chức vụ"), max_length=100, blank=True)
-
-    objects: ClassVar[UserManager[User]] = UserManager()
 
     class Meta:
         verbose_name = _("người dùng")

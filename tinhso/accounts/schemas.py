@@ -1,4 +1,3 @@
-
 from ninja import Schema
 
 
@@ -17,11 +16,11 @@ class CommuneOut(Schema):
     province_name: str
 
     @staticmethod
-    def resolve_province_code(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_province_code(obj) -> str:
         return obj.province.code
 
     @staticmethod
-    def resolve_province_name(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_province_name(obj) -> str:
         return obj.province.name
 
 
@@ -44,15 +43,15 @@ class AgencyOut(Schema):
     commune_code: str | None
 
     @staticmethod
-    def resolve_kind_label(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_kind_label(obj) -> str:
         return str(obj.get_kind_display())
 
     @staticmethod
-    def resolve_parent_code(obj) -> str | None:  # type: ignore[no-untyped-def]
+    def resolve_parent_code(obj) -> str | None:
         return obj.parent.code if obj.parent_id else None
 
     @staticmethod
-    def resolve_commune_code(obj) -> str | None:  # type: ignore[no-untyped-def]
+    def resolve_commune_code(obj) -> str | None:
         return obj.commune.code if obj.commune_id else None
 
 
@@ -65,11 +64,11 @@ class OfficialOut(Schema):
     roles: list[str]
 
     @staticmethod
-    def resolve_agency_code(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_agency_code(obj) -> str:
         return obj.agency.code
 
     @staticmethod
-    def resolve_roles(obj) -> list[str]:  # type: ignore[no-untyped-def]
+    def resolve_roles(obj) -> list[str]:
         return sorted(g.name for g in obj.groups.all())
 
 

@@ -27,7 +27,11 @@ def agencies_visible_to(user: User) -> QuerySet[Agency]:
 
 
 def officials_visible_to(user: User) -> QuerySet[User]:
-    qs = User.objects.filter(kind=User.Kind.OFFICIAL).select_related("agency").order_by("agency__path", "full_name")
+    qs = (
+        User.objects.filter(kind=User.Kind.OFFICIAL)
+        .select_related("agency")
+        .order_by("agency__path", "full_name")
+    )
     if user_sees_everything(user):
         return qs
     if not (user.is_active and user.is_official and user.agency_id):
@@ -79,5 +83,7 @@ def former_commune_resolve(old_code: str) -> list[FormerCommune]:
     """The new commune(s) a pre-2025 commune code went into (several when it was split)."""
     code = old_code.strip().zfill(5)
     return list(
-        FormerCommune.objects.filter(old_code=code).select_related("new_commune__province").order_by("new_commune__code")
+        FormerCommune.objects.filter(old_code=code)
+        .select_related("new_commune__province")
+        .order_by("new_commune__code")
     )

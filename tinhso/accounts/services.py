@@ -121,16 +121,24 @@ def reference_data_load() -> LoadSummary:
 
     for row in _read_csv("agencies.csv"):
         code = _agency_full_code(row["code_prefix"])
-        parent = Agency.objects.get(code=_agency_full_code(row["parent_prefix"])) if row["parent_prefix"] else None
+        parent = (
+            Agency.objects.get(code=_agency_full_code(row["parent_prefix"])) if row["parent_prefix"] else None
+        )
         commune_id = commune_ids[row["commune_code"]] if row["commune_code"] else None
         # Match on levels 4-3-2 so that changing the level-1 code re-codes the existing agencies instead of
         # growing a second tree beside them.
-        agency = Agency.objects.filter(code=code).first() or Agency.objects.filter(
-            code__startswith=f"{row['code_prefix']}."
-        ).first()
+        agency = (
+            Agency.objects.filter(code=code).first()
+            or Agency.objects.filter(code__startswith=f"{row['code_prefix']}.").first()
+        )
         if agency is None:
             agency_create(
-                code=code, name=row["name"], kind=row["kind"], parent=parent, commune_id=commune_id, actor=None
+                code=code,
+                name=row["name"],
+                kind=row["kind"],
+                parent=parent,
+                commune_id=commune_id,
+                actor=None,
             )
             summary.agencies_created += 1
         elif (agency.code, agency.name, agency.kind, agency.parent_id, agency.commune_id) != (

@@ -94,7 +94,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     # The materialised path ("/1/5/9/") names every ancestor: the whole breadcrumb is one query.
     ancestor_ids = [int(part) for part in agency.path.strip("/").split("/")[:-1] if part]
     ancestors = list(Agency.objects.filter(pk__in=ancestor_ids).only("code", "name", "path").order_by("path"))
-    children = list(agency.children.filter(is_active=True).only("code", "name", "kind", "path").order_by("path"))
+    children = list(agency.children.filter(is_active=True).order_by("path"))
     return render(
         request,
         "accounts/agency_detail.html",

@@ -9,6 +9,23 @@ from django.utils.html import format_html
 
 from tinhso.core.models import AuditEntry
 
+# The entry's page shows everything; nothing is editable.
+_FIELDS = (
+    "seq",
+    "created_at",
+    "event",
+    "actor_id",
+    "actor_label",
+    "agency_code",
+    "target_type",
+    "target_id",
+    "old_pretty",
+    "new_pretty",
+    "request_id",
+    "prev_hash",
+    "hash",
+)
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
@@ -21,22 +38,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ordering = ["-seq"]
     # Counting a table that only grows gets slower every day; the filtered count is enough.
     show_full_result_count = False
-    fields = [
-        "seq",
-        "created_at",
-        "event",
-        "actor_id",
-        "actor_label",
-        "agency_code",
-        "target_type",
-        "target_id",
-        "old_pretty",
-        "new_pretty",
-        "request_id",
-        "prev_hash",
-        "hash",
-    ]
-    readonly_fields = fields
+    fields = _FIELDS
+    readonly_fields = _FIELDS
 
     @admin.display(description="old")
     def old_pretty(self, entry: AuditEntry) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 from django.utils.functional import Promise
@@ -62,7 +62,15 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 
-_ACTOR_LABEL_MAX = AuditEntry._meta.get_field("actor_label").max_length or 150
+
+def _max_length(name: str) -> int:
+    field = AuditEntry._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
+_ACTOR_LABEL_MAX = _max_length("actor_label")
+_CODE_LIMITS = {name: _max_length(name) for name in ("agency_code", "target_type", "target_id")}
 
 
 class AuditChainError(Exception):
@@ -233,9 +241,8 @@ def audit_record(
         "new": _normalise_json(new),
         "request_id": _request_id(),
     }
-    for name in ("agency_code", "target_type", "target_id"):
-        limit = AuditEntry._meta.get_field(name).max_length
-        if limit is not None and len(values[name]) > limit:
+    for name, limit in _CODE_LIMITS.items():
+        if len(values[name]) > limit:
             raise ValueError(f"audit {name} is longer than {limit} characters: {values[name][:40]!r}…")
 
     # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
@@ -298,10 +305,8 @@ def audit_verify() -> VerifyResult:
         if seq != expected_seq:
             if expected_seq == 1:
                 return broken(1, f"entry 1 missing: the chain starts at entry {seq} (row deleted)")
-            return broken(
-                expected_seq,
-                f"entry {expected_seq} missing: sequence jumps from {expected_seq - 1} to {seq} (row deleted)",
-            )
+            jump = f"sequence jumps from {expected_seq - 1} to {seq}"
+            return broken(expected_seq, f"entry {expected_seq} missing: {jump} (row deleted)")
         if values["prev_hash"] != prev_hash:
             return broken(
                 seq,

@@ -109,7 +109,9 @@ class AuditChainHead(models.Model):
         db_table = "core_auditchainhead"
         verbose_name = "đầu chuỗi nhật ký"
         constraints = [
-            models.CheckConstraint(condition=models.Q(id=CHAIN_HEAD_PK), name="core_auditchainhead_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(id=CHAIN_HEAD_PK), name="core_auditchainhead_single_row"
+            ),
         ]
 
     def __str__(self) -> str:

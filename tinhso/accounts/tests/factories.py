@@ -18,7 +18,9 @@ def agency(prefix: str) -> Agency:
     return Agency.objects.get(code=f"{prefix}.{settings.TINHSO_AGENCY_LEVEL1_CODE}")
 
 
-def official(*, agency_prefix: str = "000.00.30", roles: tuple[str, ...] = (Role.SPECIALIST,), **kw: object) -> User:
+def official(
+    *, agency_prefix: str = "000.00.30", roles: tuple[str, ...] = (Role.SPECIALIST,), **kw: object
+) -> User:
     n = next(_seq)
     return services.user_create_official(
         username=str(kw.pop("username", f"canbo{n}")),

@@ -25,7 +25,9 @@ def test_agency_search_by_code_prefix(client, reference_data):
 
 
 def test_searching_dd_finds_the_letter_d_with_stroke(client, reference_data):
-    names = [c["name"] for c in client.get("/api/communes", {"q": "dong van", "province": "08"}).json()["items"]]
+    names = [
+        c["name"] for c in client.get("/api/communes", {"q": "dong van", "province": "08"}).json()["items"]
+    ]
     assert "Xã Đồng Văn" in names
 
 

@@ -74,9 +74,13 @@ def test_the_two_factor_flow_for_an_official(client, settings, reference_data):
     device = TOTPDevice.objects.get(user=official, confirmed=False)
 
     # A wrong code is refused with a message; the right one enables 2FA and verifies the session.
-    res = client.post(reverse("accounts:two_factor_setup"), {"token": "000000" if _token(device) != "000000" else "111111"})
+    res = client.post(
+        reverse("accounts:two_factor_setup"), {"token": "000000" if _token(device) != "000000" else "111111"}
+    )
     assert "Mã không đúng" in res.content.decode()
-    res = client.post(reverse("accounts:two_factor_setup"), {"token": _token(device), "next": "/api/officials"})
+    res = client.post(
+        reverse("accounts:two_factor_setup"), {"token": _token(device), "next": "/api/officials"}
+    )
     assert res.status_code == 302 and res["Location"] == "/api/officials"
     assert client.get("/api/officials").status_code == 200
     device.refresh_from_db()
@@ -94,7 +98,9 @@ def test_the_two_factor_flow_for_an_official(client, settings, reference_data):
     assert client.get("/api/officials").status_code == 200
 
 
-def test_an_official_with_a_device_cannot_enrol_a_new_one_to_skip_verification(client, settings, reference_data):
+def test_an_official_with_a_device_cannot_enrol_a_new_one_to_skip_verification(
+    client, settings, reference_data
+):
     settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
     official = factories.official()
     TOTPDevice.objects.create(user=official, name="phone", confirmed=True)

@@ -106,4 +106,5 @@ def test_creating_an_official_writes_an_audit_entry(reference_data):
     official = factories.official(agency_prefix="000.00.04", roles=(Role.COUNTER_OFFICER,))
     entry = AuditEntry.objects.filter(event="user.created", target_id=str(official.pk)).get()
     assert entry.agency_code == "000.00.04.H60"
+    assert entry.new is not None
     assert entry.new["roles"] == ["counter_officer"]

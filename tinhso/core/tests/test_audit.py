@@ -20,6 +20,7 @@ from django.test import RequestFactory
 
 from tinhso.__main__ import main as tinhso_cli
 from tinhso.core.audit import (
+    AuditChainError,
     HASHED_FIELDS,
     VerifyResult,
     audit_diff,
@@ -32,6 +33,7 @@ from tinhso.core.logging import request_id_var
 from tinhso.core.models import GENESIS_HASH, AuditChainHead, AuditEntry, AuditLogIsAppendOnly
 
 triggers = importlib.import_module("tinhso.core.migrations.0003_auditentry_append_only_triggers")
+
 
 def record(n: int = 1, **overrides: Any) -> list[AuditEntry]:
     entries = []
@@ -106,13 +108,13 @@ def test_an_empty_log_starts_from_the_genesis_hash(committed_db: None) -> None:
     triggers.drop_triggers(connection)  # SQLite's flush deletes row by row, which they refuse
     call_command("flush", interactive=False, verbosity=0)
     triggers.install_triggers(connection)
-    AuditChainHead.objects.get_or_create(pk=1)
-    assert head() == (0, GENESIS_HASH)
+    assert not AuditChainHead.objects.exists()  # the flush took the head row too
     assert audit_verify() == ok(0)
 
     (first,) = record(1)
 
     assert (first.seq, first.prev_hash) == (1, GENESIS_HASH)
+    assert head() == (1, first.hash)
     assert audit_verify() == ok(1)
 
 
@@ -157,7 +159,9 @@ def test_an_entry_outside_a_request_has_a_blank_request_id_and_a_system_actor() 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("event", ["Agency.created", "agency", "agency.", "agency created", "1agency.created"])
+@pytest.mark.parametrize(
+    "event", ["Agency.created", "agency", "agency.", "agency created", "1agency.created"]
+)
 def test_event_codes_must_be_dotted_lowercase(event: str) -> None:
     before = head()
 
@@ -183,7 +187,7 @@ def test_values_are_stored_json_safe_and_still_verify_after_the_database_round_t
             "id": uid,
             "tags": {"b", "a"},
             "nested": {"n": [1, True, None, "ồ"]},
-            3: "non-string key",
+            3: "non-string key",  # type: ignore[dict-item]
         },
     )
 
@@ -254,9 +258,12 @@ def test_deleting_an_entry_through_the_orm_is_refused() -> None:
 def test_a_raw_update_is_refused_by_the_database_trigger() -> None:
     (entry,) = record(1)
 
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE core_auditentry SET actor_label = %s WHERE seq = %s", ["mallory", entry.seq])
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE core_auditentry SET actor_label = %s WHERE seq = %s", ["mallory", entry.seq])
     assert AuditEntry.objects.get(seq=entry.seq).actor_label == "nguyen.van.a"
 
 
@@ -265,9 +272,12 @@ def test_a_raw_delete_is_refused_by_the_database_trigger() -> None:
     (entry,) = record(1)
     count = AuditEntry.objects.count()
 
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM core_auditentry WHERE seq = %s", [entry.seq])
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM core_auditentry WHERE seq = %s", [entry.seq])
     assert AuditEntry.objects.count() == count
     assert audit_guard_installed()
 
@@ -311,7 +321,9 @@ def test_altering_and_rehashing_a_middle_row_breaks_the_link_to_the_next_entry()
 
     result = audit_verify()
     assert (result.ok, result.first_broken_seq) == (False, middle + 1)
-    assert result.reason.startswith(f"entry {middle + 1}: prev_hash does not match the hash of entry {middle}")
+    assert result.reason.startswith(
+        f"entry {middle + 1}: prev_hash does not match the hash of entry {middle}"
+    )
 
 
 @pytest.mark.django_db
@@ -373,6 +385,22 @@ def test_altering_and_rehashing_the_last_row_is_reported_against_the_chain_head(
     assert "does not match the one the chain head recorded" in result.reason
 
 
+@pytest.mark.django_db
+def test_a_deleted_chain_head_is_reported_and_stops_new_entries() -> None:
+    last = record(2)[-1].seq
+
+    tamper("DELETE FROM core_auditchainhead")
+
+    assert audit_verify() == VerifyResult(
+        ok=False,
+        checked=last,
+        first_broken_seq=last,
+        reason=f"the chain head row is missing while {last} entries exist (row deleted)",
+    )
+    with pytest.raises(AuditChainError, match="head is missing"):
+        record(1)
+
+
 # --- Transactions ---------------------------------------------------------------------------------------
 
 
@@ -391,7 +419,7 @@ def test_an_entry_written_in_a_transaction_that_rolls_back_leaves_no_trace(commi
 
 
 def test_concurrent_writers_queue_behind_the_chain_head_and_never_fork_it(committed_db: None) -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
         # The in-memory test database shares one cache between threads, which answers "table is locked"
         # at once instead of waiting; a file database (as deployed) queues writers at BEGIN IMMEDIATE.
         pytest.skip("threads cannot share SQLite's in-memory test database")
@@ -501,3 +529,22 @@ def test_the_admin_lists_entries_but_cannot_add_change_or_delete_them(
     page = response.content.decode()
     assert page.count("nguyen.van.a") >= 2
     assert 'href="/admin/core/auditentry/add/"' not in page
+
+
+@pytest.mark.django_db
+def test_an_entry_page_in_the_admin_shows_its_values_read_only(
+    django_user_model: Any, rf: RequestFactory
+) -> None:
+    (entry,) = record(1)
+    model_admin = admin.site._registry[AuditEntry]
+    request = rf.get(f"/admin/core/auditentry/{entry.pk}/change/")
+    request.user = django_user_model.objects.create_superuser(username="root", password="x-not-used-9")
+
+    response = model_admin.change_view(request, str(entry.pk))
+    response.render()  # type: ignore[attr-defined]
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert entry.hash in page
+    assert "Sở Tư pháp tỉnh Tuyên Quang 0" in page
+    assert 'name="_save"' not in page

@@ -23,10 +23,10 @@ def test_health_reports_the_database_as_json(client):
 
 @pytest.mark.django_db
 def test_health_says_503_when_the_database_is_down(client, monkeypatch):
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     def broken_cursor(*a, **kw):
-        raise connection.Database.OperationalError("server closed the connection")
+        raise OperationalError("server closed the connection")
 
     monkeypatch.setattr(connection, "cursor", broken_cursor)
     res = client.get("/health")
@@ -44,7 +44,11 @@ def test_a_request_id_from_the_load_balancer_is_echoed_and_a_bad_one_replaced(cl
 def _run_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
         env={**clean, "DJANGO_SETTINGS_MODULE": "tinhso.settings", **env},
         cwd=ROOT,
         capture_output=True,

@@ -13,6 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         s = reference_data_load()
         self.stdout.write(
-            f"Reference data: {s.provinces} provinces, {s.communes} communes, {s.former_communes} former-commune "
-            f"rows, agencies created {s.agencies_created}, updated {s.agencies_updated}, {s.roles} roles."
+            f"Reference data: {s.provinces} provinces, {s.communes} communes, "
+            f"{s.former_communes} former-commune rows, agencies created {s.agencies_created}, "
+            f"updated {s.agencies_updated}, {s.roles} roles."
         )
