@@ -20,8 +20,8 @@ from django.test import RequestFactory
 
 from tinhso.__main__ import main as tinhso_cli
 from tinhso.core.audit import (
-    AuditChainError,
     HASHED_FIELDS,
+    AuditChainError,
     VerifyResult,
     audit_diff,
     audit_guard_installed,
