@@ -25,3 +25,22 @@ def reference_data(db):  # type: ignore[no-untyped-def]
 
     if not Province.objects.exists():
         reference_data_load()
+
+
+try:
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+except ImportError:  # pragma: no cover - Django is always there in this project
+    Argon2PasswordHasher = object  # type: ignore[misc,assignment]
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):  # type: ignore[misc,valid-type]
+    """Argon2 with test-sized cost (same algorithm and hash format; production keeps Django's costs)."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["conftest.FastArgon2PasswordHasher"]

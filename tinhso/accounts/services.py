@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Agency, Commune, FormerCommune, Province, Role, User
+from tinhso.accounts.national_id import parse_national_id
 from tinhso.core.audit import audit_record
 from tinhso.core.text import fold
 
@@ -236,8 +240,6 @@ def agency_update(
     old_path = agency.path
     if parent is not None and parent.pk != agency.parent_id:
         if parent.path.startswith(old_path):
-            from django.core.exceptions import ValidationError
-
             raise ValidationError("Không thể đặt một cơ quan dưới chính đơn vị trực thuộc của nó.")
         agency.parent = parent
         agency.path = f"{parent.path}{agency.pk}/"
@@ -317,14 +319,27 @@ def user_create_citizen(
     actor: User | None,
     phone: str | None = None,
     national_id: str | None = None,
+    date_of_birth: dt.date | None = None,
     email: str = "",
 ) -> User:
+    if national_id and date_of_birth:
+        parsed = parse_national_id(national_id)
+        if parsed.birth_year != date_of_birth.year:
+            raise ValidationError(
+                {
+                    "national_id": _(
+                        "Số định danh cá nhân ghi năm sinh %(id_year)s, khác với ngày sinh đã khai (%(dob)s)."
+                    )
+                    % {"id_year": parsed.birth_year, "dob": date_of_birth.strftime("%d/%m/%Y")}
+                }
+            )
     user = User(
         username=username,
         full_name=full_name,
         kind=User.Kind.CITIZEN,
         phone=phone or None,
         national_id=national_id or None,
+        date_of_birth=date_of_birth,
         email=email,
     )
     if password:

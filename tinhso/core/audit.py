@@ -226,7 +226,7 @@ def audit_record(
     ends, so every audited transaction queues behind the previous one from here on: call it as the last
     write of the transaction, after the rows it describes are locked and saved.
     """
-    if not EVENT_CODE_RE.match(event):
+    if not EVENT_CODE_RE.match(event) or len(event) > _max_length("event"):
         raise ValueError(f"audit event codes are dotted lowercase such as 'agency.created', not {event!r}")
     if actor_id is not None and (isinstance(actor_id, bool) or not isinstance(actor_id, int)):
         raise TypeError(f"actor_id must be an int or None, not {type(actor_id).__name__}")

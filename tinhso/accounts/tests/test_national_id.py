@@ -45,3 +45,24 @@ def test_invalid_national_ids_are_refused_with_a_specific_reason(number, code):
 
 def test_there_are_63_birth_province_codes_as_before_the_2025_merger():
     assert len(BIRTH_PROVINCE_CODES) == 63
+
+
+@pytest.mark.django_db
+def test_a_citizen_whose_id_year_contradicts_the_birth_date_is_refused(reference_data):
+    from tinhso.accounts.models import User
+    from tinhso.accounts.tests import factories
+
+    with pytest.raises(ValidationError) as err:
+        factories.citizen(national_id="008090012345", date_of_birth=dt.date(1991, 5, 2))
+    assert "năm sinh 1990" in str(err.value)
+    ok = factories.citizen(national_id="008090012345", date_of_birth=dt.date(1990, 5, 2))
+    assert User.objects.get(pk=ok.pk).national_id == "008090012345"
+
+
+@pytest.mark.django_db
+def test_a_malformed_national_id_is_refused_when_creating_a_citizen(reference_data):
+    from tinhso.accounts.tests import factories
+
+    with pytest.raises(ValidationError) as err:
+        factories.citizen(national_id="12345")
+    assert "national_id" in err.value.message_dict

@@ -108,3 +108,53 @@ def test_creating_an_official_writes_an_audit_entry(reference_data):
     assert entry.agency_code == "000.00.04.H60"
     assert entry.new is not None
     assert entry.new["roles"] == ["counter_officer"]
+
+
+def test_moving_an_agency_rewrites_the_paths_of_its_subtree_and_is_audited(reference_data):
+    from tinhso.accounts import services
+    from tinhso.accounts.models import Agency
+    from tinhso.core.models import AuditEntry
+
+    justice = factories.agency("000.00.04")
+    office = services.agency_create(
+        code="000.01.04.H60", name="Phòng Hành chính tư pháp", kind=Agency.Kind.UNIT, parent=justice, actor=None
+    )
+    team = services.agency_create(
+        code="001.01.04.H60", name="Tổ hộ tịch", kind=Agency.Kind.UNIT, parent=office, actor=None
+    )
+    finance = factories.agency("000.00.05")
+    services.agency_update(agency=office, parent=finance, actor=None)
+    team.refresh_from_db()
+    assert team.path.startswith(finance.path)
+    assert list(Agency.objects.subtree_of(finance).values_list("code", flat=True)) == [
+        "000.00.05.H60",
+        "000.01.04.H60",
+        "001.01.04.H60",
+    ]
+    moved = AuditEntry.objects.filter(event="agency.updated", target_id=str(office.pk)).get()
+    assert moved.old == {"parent_id": justice.pk} and moved.new == {"parent_id": finance.pk}
+
+
+def test_an_agency_cannot_be_moved_under_its_own_unit(reference_data):
+    from django.core.exceptions import ValidationError
+
+    from tinhso.accounts import services
+    from tinhso.accounts.models import Agency
+
+    justice = factories.agency("000.00.04")
+    office = services.agency_create(
+        code="000.01.04.H60", name="Phòng Hành chính tư pháp", kind=Agency.Kind.UNIT, parent=justice, actor=None
+    )
+    with pytest.raises(ValidationError):
+        services.agency_update(agency=justice, parent=office, actor=None)
+
+
+def test_an_invalid_agency_code_is_refused_with_the_expected_format(reference_data):
+    from django.core.exceptions import ValidationError
+
+    from tinhso.accounts import services
+    from tinhso.accounts.models import Agency
+
+    with pytest.raises(ValidationError) as err:
+        services.agency_create(code="H60-01", name="Sai mã", kind=Agency.Kind.UNIT, parent=None, actor=None)
+    assert "000.00.00.H60" in str(err.value)
