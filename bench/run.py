@@ -60,11 +60,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(selected: list[Benchmark], *, clients: int, seconds: float, warmup: float, rounds: int) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="tinhso-bench-") as scratch:
-        env = _prepare(Path(scratch), selected)
+        env, all_paths = _prepare(Path(scratch), selected)
         failed = []
         with server.gunicorn(env, Path(scratch) / "gunicorn.log") as port:
             for benchmark in selected:
-                paths = benchmark.resolve_paths()
+                paths = all_paths[benchmark.name]
                 _preflight(port, benchmark, paths)
                 result = _measure(
                     port, benchmark, paths, clients=clients, seconds=seconds, warmup=warmup, rounds=rounds
@@ -82,11 +82,12 @@ def _run(selected: list[Benchmark], *, clients: int, seconds: float, warmup: flo
                         warmup=warmup,
                         rounds=rounds,
                     )
-                    print(f"written: {path.relative_to(server.ROOT)}\n", flush=True)
+                    print(f"written: {path}\n", flush=True)
         return failed
 
 
-def _prepare(scratch: Path, selected: list[Benchmark]) -> dict[str, str]:
+def _prepare(scratch: Path, selected: list[Benchmark]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Database, static files, reference data, each benchmark's setup; the environment and the paths."""
     started = time.monotonic()
     server.ensure_postgres()
     server.recreate_database()
@@ -94,22 +95,29 @@ def _prepare(scratch: Path, selected: list[Benchmark]) -> dict[str, str]:
     server.manage(env, "migrate", "--noinput")
     server.manage(env, "collectstatic", "--noinput")
     server.manage(env, "load_reference_data")
-    setups = [benchmark.setup for benchmark in selected if benchmark.setup is not None]
-    if setups or any(callable(benchmark.paths) for benchmark in selected):
-        _django_setup(env, setups)
+    if any(benchmark.setup is not None or callable(benchmark.paths) for benchmark in selected):
+        paths = _django_setup(env, selected)
+    else:
+        paths = {benchmark.name: benchmark.resolve_paths() for benchmark in selected}
     print(f"set up in {time.monotonic() - started:.1f} s", flush=True)
-    return env
+    return env, paths
 
 
-def _django_setup(env: dict[str, str], setups: list[Callable[[], None]]) -> None:
+def _django_setup(env: dict[str, str], selected: list[Benchmark]) -> dict[str, list[str]]:
+    """Run the setups and resolve the paths in this process, with Django on the bench database."""
     os.environ.update(env)
     import django
     from django.db import connections
 
     django.setup()
-    for setup in setups:
-        setup()
-    connections.close_all()
+    try:
+        for benchmark in selected:
+            if benchmark.setup is not None:
+                print(f"setup: {benchmark.name}", flush=True)
+                benchmark.setup()
+        return {benchmark.name: benchmark.resolve_paths() for benchmark in selected}
+    finally:
+        connections.close_all()  # hold no connection while the server is measured
 
 
 def _preflight(port: int, benchmark: Benchmark, paths: list[str]) -> None:

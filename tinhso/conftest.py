@@ -112,7 +112,9 @@ def browser() -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
             yield chromium
             chromium.close()
     finally:
@@ -151,12 +153,13 @@ def new_page(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def screenshot() -> Any:
-    """Save a full-page screenshot under test-artifacts/screenshots/ (for people to look at)."""
+    """Save a screenshot under test-artifacts/screenshots/ for people to look at: the first screen, or the
+    whole page with `full_page=True`."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page: Any, name: str) -> Path:
+    def take(page: Any, name: str, *, full_page: bool = False) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

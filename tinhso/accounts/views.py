@@ -41,7 +41,10 @@ def _page(request: HttpRequest, queryset: QuerySet[Any]) -> dict[str, Any]:
 
 def _is_results_request(request: HttpRequest) -> bool:
     """An htmx request for the results region only (not a history restore, which needs the whole page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def _render_list(
@@ -49,7 +52,9 @@ def _render_list(
 ) -> HttpResponse:
     fragment = _is_results_request(request)
     # A fragment also carries the result count, swapped out of band into the page's status line.
-    response = render(request, results_template if fragment else page_template, {**context, "fragment": fragment})
+    response = render(
+        request, results_template if fragment else page_template, {**context, "fragment": fragment}
+    )
     # The same URL answers with a fragment or a whole page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -72,28 +72,32 @@ def demo_accounts(site: str, settings: Any) -> None:
 # --- Small screens --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", PAGES)
 def test_every_page_fits_a_360_px_wide_phone_screen_without_horizontal_scrolling(
-    site: str, new_page: Any, screenshot: Any, name: str
+    site: str, new_page: Any, screenshot: Any
 ) -> None:
     page = new_page(width=360, height=740)
-    response = page.goto(site + PAGES[name])
-    assert response and response.status == 200
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert horizontal_overflow(page) <= 0
-    # Body text at least 18 px, as the style sheet promises.
-    assert float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")) >= 18
-    # Every link and button of the header is a large enough tap target (44 px high).
-    heights = page.eval_on_selector_all(
-        ".site-header a, .site-header button", "els => els.map(e => e.getBoundingClientRect().height)"
-    )
-    assert heights and min(heights) >= 44, heights
-    screenshot(page, f"{name}-360")
+    for name, path in PAGES.items():
+        response = page.goto(site + path)
+        assert response and response.status == 200, name
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+        assert horizontal_overflow(page) <= 0, name
+        # Body text at least 18 px, as the style sheet promises.
+        assert float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")) >= 18, name
+        # Every link and button of the header is a large enough tap target (44 px high).
+        heights = page.eval_on_selector_all(
+            ".site-header a, .site-header button", "els => els.map(e => e.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 44, (name, heights)
+        screenshot(page, f"{name}-360", full_page=name in ("home", "login"))
 
 
-def test_the_commune_list_on_a_phone_shows_each_commune_as_a_labelled_card(site: str, new_page: Any) -> None:
+def test_the_commune_list_on_a_phone_shows_each_commune_as_a_labelled_card(
+    site: str, new_page: Any, screenshot: Any
+) -> None:
     page = new_page(width=360, height=740)
     page.goto(f"{site}/communes/?q=ha+giang")
+    page.evaluate("document.getElementById('result-count').scrollIntoView()")
+    screenshot(page, "communes-360-results")
     row = page.locator("table.table-list tbody tr").first
     assert row.locator("td").nth(2).evaluate("el => getComputedStyle(el, '::before').content") == '"Loại: "'
     assert "Phường Hà Giang" in row.inner_text()
@@ -105,7 +109,7 @@ def test_desktop_screenshots_of_the_main_pages(site: str, new_page: Any, screens
         response = page.goto(site + PAGES[name])
         assert response and response.status == 200
         assert horizontal_overflow(page) <= 0
-        screenshot(page, f"{name}-desktop")
+        screenshot(page, f"{name}-desktop", full_page=name in ("home", "login", "agency"))
 
 
 # --- Keyboard -------------------------------------------------------------------------------------------
@@ -174,7 +178,7 @@ def test_typing_in_the_commune_search_updates_the_results_in_place(site: str, ne
     assert "province=" in page.url
 
 
-def test_the_commune_search_works_with_javascript_disabled(site: str, new_page: Any) -> None:
+def test_the_commune_search_works_with_javascript_disabled(site: str, new_page: Any, screenshot: Any) -> None:
     page = new_page(js=False)
     page.goto(site + "/communes/")
     page.fill("#id_q", "hà giang 1")
@@ -189,6 +193,7 @@ def test_the_commune_search_works_with_javascript_disabled(site: str, new_page: 
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_test_id("result-count").inner_text() == "1 commune or ward"
+    screenshot(page, "communes-desktop-english-without-javascript")
 
 
 def test_the_agency_search_filters_as_you_type_and_links_to_the_agency(site: str, new_page: Any) -> None:
@@ -196,7 +201,9 @@ def test_the_agency_search_filters_as_you_type_and_links_to_the_agency(site: str
     page.goto(site + "/agencies/")
     page.locator("#id_q").click()
     page.keyboard.type("tu phap", delay=30)
-    page.wait_for_function("document.querySelector('#result-count').textContent.trim() === '1 cơ quan, đơn vị'")
+    page.wait_for_function(
+        "document.querySelector('#result-count').textContent.trim() === '1 cơ quan, đơn vị'"
+    )
     page.get_by_role("link", name="Sở Tư pháp tỉnh Tuyên Quang").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Sở Tư pháp tỉnh Tuyên Quang"
@@ -257,25 +264,25 @@ def test_a_citizen_is_refused_by_the_admin_and_a_system_administrator_reaches_it
 # --- Accessibility checks (axe-core) --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("width", [1280, 360])
 def test_the_main_pages_have_no_serious_or_critical_accessibility_violations(
-    site: str, new_page: Any, width: int
+    site: str, new_page: Any
 ) -> None:
-    page = new_page(width=width, height=800)
     problems = {}
-    for name, path in PAGES.items():
-        page.goto(site + path)
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            """async () => {
-                const result = await axe.run(document, {resultTypes: ['violations']});
-                return result.violations.map(v => ({
-                    id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
-                }));
-            }"""
-        )
-        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-        if serious:
-            problems[name] = serious
+    for width in (1280, 360):
+        page = new_page(width=width, height=800)
+        for name, path in PAGES.items():
+            page.goto(site + path)
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate(
+                """async () => {
+                    const result = await axe.run(document, {resultTypes: ['violations']});
+                    return result.violations.map(v => ({
+                        id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+                    }));
+                }"""
+            )
+            serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+            if serious:
+                problems[f"{name} at {width} px"] = serious
     assert not problems, problems
