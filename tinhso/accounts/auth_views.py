@@ -79,7 +79,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "token", _("Mã không đúng hoặc đã hết hạn. Kiểm tra giờ trên điện thoại rồi nhập mã mới.")
         )
     uri = device.config_url
-    qr_svg = segno.make(uri, error="m").svg_inline(scale=5, title=_("Mã QR cài đặt ứng dụng xác thực"))
+    qr_svg = segno.make(uri, error="m").svg_inline(
+        scale=5, omitsize=True, title=_("Mã QR cài đặt ứng dụng xác thực")
+    )
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request,

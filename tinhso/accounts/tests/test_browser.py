@@ -18,7 +18,7 @@ from tinhso.accounts.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(django_settings.BASE_DIR) / "tinhso" / "static" / "vendor" / "test" / "axe.min.js"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"  # axe-core 4.14.1, MPL-2.0
 STAFF_ROLES = {Role.SYSTEM_ADMIN, Role.CATALOG_ADMIN, Role.AGENCY_LEADER}
 
 PAGES = {
@@ -259,6 +259,28 @@ def test_a_citizen_is_refused_by_the_admin_and_a_system_administrator_reaches_it
     assert admin.url == f"{site}/admin/"
     assert admin.locator("#user-tools").is_visible()
     assert admin.locator("#site-name").inner_text() == "Quản trị Tỉnh Số"
+
+
+def test_an_official_without_a_second_factor_gets_a_set_up_page_that_fits_a_phone(
+    site: str, demo_accounts: None, new_page: Any, screenshot: Any, settings: Any
+) -> None:
+    # Only the look of the page here; the two-factor flow itself is tested in test_login.py.
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
+    page = new_page(width=360, height=740)
+    log_in(page, site, "chuyenvien")
+    assert "/accounts/2fa/setup/" in page.url
+    qr = page.locator("figure.qr svg")
+    assert qr.is_visible()
+    box = qr.bounding_box()
+    assert box and 150 <= box["width"] <= 324, box
+    # Shown whole: an SVG without a viewBox narrower than its own width would be cropped, not scaled.
+    assert qr.evaluate(
+        "el => el.hasAttribute('viewBox')"
+        " || el.getBoundingClientRect().width >= parseFloat(el.getAttribute('width'))"
+    )
+    assert page.get_by_test_id("totp-secret").is_visible()
+    assert horizontal_overflow(page) <= 0
+    screenshot(page, "two-factor-setup-360", full_page=True)
 
 
 # --- Accessibility checks (axe-core) --------------------------------------------------------------------
