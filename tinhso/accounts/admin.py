@@ -104,6 +104,22 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+        # Snapshot before the form's changes reach the database; audited in save_related, once the roles
+        # (many-to-many) are saved too. The admin wraps both in one transaction.
+        request._audit_user_before = (  # type: ignore[attr-defined]
+            services.user_snapshot(User.objects.get(pk=obj.pk)) if change else None
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        services.user_changes_record(
+            user=form.instance,
+            before=getattr(request, "_audit_user_before", None),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         qs = super().get_queryset(request)
         user: User = request.user  # type: ignore[assignment]

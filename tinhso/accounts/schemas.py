@@ -1,5 +1,7 @@
 from ninja import Schema
 
+from tinhso.accounts.models import Agency
+
 
 class ProvinceOut(Schema):
     code: str
@@ -44,7 +46,8 @@ class AgencyOut(Schema):
 
     @staticmethod
     def resolve_kind_label(obj) -> str:
-        return str(obj.get_kind_display())
+        # Not get_kind_display(): it rebuilds the whole translated choices dict for every row.
+        return str(Agency.Kind(obj.kind).label)
 
     @staticmethod
     def resolve_parent_code(obj) -> str | None:

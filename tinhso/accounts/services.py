@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Agency, Commune, FormerCommune, Province, Role, User
 from tinhso.accounts.national_id import parse_national_id
-from tinhso.core.audit import audit_record
+from tinhso.core.audit import audit_diff, audit_record
 from tinhso.core.text import fold
 
 logger = logging.getLogger(__name__)
@@ -249,15 +249,15 @@ def agency_update(
         for child in Agency.objects.filter(path__startswith=old_path).exclude(pk=agency.pk):
             child.path = agency.path + child.path[len(old_path) :]
             child.save(update_fields=["path"])
-    after = _agency_snapshot(agency)
-    if after != before:
+    old, new = audit_diff(before, _agency_snapshot(agency))
+    if new:
         audit_record(
             event="agency.updated",
             target_type="accounts.agency",
             target_id=agency.pk,
             agency_code=agency.code,
-            old={k: v for k, v in before.items() if after[k] != v},
-            new={k: v for k, v in after.items() if before[k] != v},
+            old=old,
+            new=new,
             **_actor_fields(actor),  # type: ignore[arg-type]
         )
     return agency
@@ -358,3 +358,34 @@ def user_create_citizen(
         **_actor_fields(actor),  # type: ignore[arg-type]
     )
     return user
+
+
+def user_snapshot(user: User) -> dict[str, object]:
+    """The security-relevant fields of an account, as audited."""
+    return {
+        "username": user.username,
+        "kind": user.kind,
+        "agency": user.agency.code if user.agency_id and user.agency else None,
+        "position": user.position,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "roles": sorted(user.groups.values_list("name", flat=True)) if user.pk else [],
+        "permissions": sorted(user.user_permissions.values_list("codename", flat=True)) if user.pk else [],
+    }
+
+
+def user_changes_record(*, user: User, before: dict[str, object] | None, actor: User | None) -> None:
+    """Audit an account changed outside the services (the Django admin's forms), after the change."""
+    old, new = audit_diff(before or {}, user_snapshot(user))
+    if not new and not old:
+        return
+    audit_record(
+        event="user.created" if before is None else "user.updated",
+        target_type="accounts.user",
+        target_id=user.pk,
+        agency_code=user.agency.code if user.agency_id and user.agency else "",
+        old=old or None,
+        new=new,
+        **_actor_fields(actor),  # type: ignore[arg-type]
+    )

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from tinhso.core.models import AuditEntry
+from tinhso.core.models import AuditChainHead, AuditEntry
 
 # The entry's page shows everything; nothing is editable.
 _FIELDS = (
@@ -48,6 +48,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="new")
     def new_pretty(self, entry: AuditEntry) -> str:
         return _pretty(entry.new)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(admin.ModelAdmin):
+    """Read-only view of the chain head (what `tinhso audit-verify` compares the last entry with)."""
+
+    list_display = ["id", "last_seq", "last_hash"]
+    readonly_fields = ["id", "last_seq", "last_hash"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

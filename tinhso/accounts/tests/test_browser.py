@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 
 from tinhso.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_accounts_ensure
 from tinhso.accounts.models import Role

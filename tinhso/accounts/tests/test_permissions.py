@@ -117,7 +117,11 @@ def test_moving_an_agency_rewrites_the_paths_of_its_subtree_and_is_audited(refer
 
     justice = factories.agency("000.00.04")
     office = services.agency_create(
-        code="000.01.04.H60", name="Phòng Hành chính tư pháp", kind=Agency.Kind.UNIT, parent=justice, actor=None
+        code="000.01.04.H60",
+        name="Phòng Hành chính tư pháp",
+        kind=Agency.Kind.UNIT,
+        parent=justice,
+        actor=None,
     )
     team = services.agency_create(
         code="001.01.04.H60", name="Tổ hộ tịch", kind=Agency.Kind.UNIT, parent=office, actor=None
@@ -143,7 +147,11 @@ def test_an_agency_cannot_be_moved_under_its_own_unit(reference_data):
 
     justice = factories.agency("000.00.04")
     office = services.agency_create(
-        code="000.01.04.H60", name="Phòng Hành chính tư pháp", kind=Agency.Kind.UNIT, parent=justice, actor=None
+        code="000.01.04.H60",
+        name="Phòng Hành chính tư pháp",
+        kind=Agency.Kind.UNIT,
+        parent=justice,
+        actor=None,
     )
     with pytest.raises(ValidationError):
         services.agency_update(agency=justice, parent=office, actor=None)
@@ -158,3 +166,40 @@ def test_an_invalid_agency_code_is_refused_with_the_expected_format(reference_da
     with pytest.raises(ValidationError) as err:
         services.agency_create(code="H60-01", name="Sai mã", kind=Agency.Kind.UNIT, parent=None, actor=None)
     assert "000.00.00.H60" in str(err.value)
+
+
+def test_changing_an_officials_roles_in_the_admin_is_audited(client, reference_data):
+    from django.contrib.auth.models import Group
+
+    from tinhso.core.audit import audit_verify
+    from tinhso.core.models import AuditEntry
+
+    admin = factories.official(agency_prefix="000.00.00", roles=(Role.SYSTEM_ADMIN,))
+    target = factories.official(agency_prefix="000.00.30", roles=(Role.SPECIALIST,))
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{target.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list | tuple)}
+    data.update(
+        {
+            "agency": target.agency_id,
+            "groups": [Group.objects.get(name=Role.DEPARTMENT_HEAD).pk],
+            "user_permissions": [],
+            "date_joined_0": target.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": target.date_joined.strftime("%H:%M:%S"),
+            "is_active": "on",
+        }
+    )
+    data.pop("last_login", None)
+    data.pop("date_joined", None)
+    data.pop("password", None)
+    data.pop("is_staff", None)
+    data.pop("is_superuser", None)
+    res = client.post(f"/admin/accounts/user/{target.pk}/change/", data)
+    assert res.status_code == 302, res.context["adminform"].form.errors if res.context else res
+    entry = AuditEntry.objects.filter(event="user.updated", target_id=str(target.pk)).get()
+    assert entry.old == {"roles": ["specialist"]}
+    assert entry.new == {"roles": ["department_head"]}
+    assert entry.actor_id == admin.pk
+    assert audit_verify().ok
