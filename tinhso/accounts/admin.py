@@ -104,7 +104,7 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
-    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         # Snapshot before the form's changes reach the database; audited in save_related, once the roles
         # (many-to-many) are saved too. The admin wraps both in one transaction.
         request._audit_user_before = (  # type: ignore[attr-defined]
@@ -112,7 +112,7 @@ class UserAdmin(DjangoUserAdmin):
         )
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:  # type: ignore[no-untyped-def]
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         services.user_changes_record(
             user=form.instance,
