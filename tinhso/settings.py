@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "axes",
     "tinhso.core",
     "tinhso.accounts",
+    "tinhso.procedures",
     "tinhso.portal",
 ]
 

@@ -15,39 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.national_id import validate_national_id
-from tinhso.core.text import fold
-
-
-class FoldedNameQuerySet(models.QuerySet):
-    def search(self, query: str):
-        """Every folded word of the query must start a word of the folded name (diacritics-insensitive):
-        "ha giang" finds "Hà Giang" but not "Xuân Giang" through the "ha" inside "nhân"."""
-        qs = self
-        for word in fold(query).split():
-            qs = qs.filter(
-                models.Q(name_folded__startswith=word) | models.Q(name_folded__contains=f" {word}")
-            )
-        return qs
-
-
-class FoldedNameMixin(models.Model):
-    """Keeps `name_folded` (the search copy of `name`) in step with `name` on every save.
-
-    This is derived data, not domain logic; bulk loaders set it themselves.
-    """
-
-    name: str
-    name_folded: str
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        self.name_folded = fold(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_folded"}
-        super().save(*args, **kwargs)
+from tinhso.core.folding import FoldedNameMixin, FoldedNameQuerySet
 
 
 class Province(FoldedNameMixin, models.Model):
