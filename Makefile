@@ -16,6 +16,7 @@ setup: env
 	@mkdir -p var
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) load_reference_data
+	@$(MANAGE) load_catalog
 	@$(MANAGE) collectstatic --noinput --verbosity 0
 
 run: setup
@@ -41,3 +42,7 @@ typecheck: env
 
 ci:
 	@bash .ci/run
+
+# Regenerate the shipped procedure catalog from the raw national records (needs ../shared).
+catalog-data: env
+	@$(MANAGE) build_catalog ../shared/data/procedures/dvcqg

@@ -3,13 +3,16 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from tinhso.accounts.api import router as accounts_router
+from tinhso.procedures.api import router as procedures_router
 
 api = NinjaAPI(
     title="Tỉnh Số API",
     version="1",
     description=(
-        "API của Tỉnh Số / the Tỉnh Số API: đơn vị hành chính, cơ quan / administrative units, agencies."
+        "API của Tỉnh Số / the Tỉnh Số API: đơn vị hành chính, cơ quan, thủ tục hành chính / "
+        "administrative units, agencies, the administrative procedure catalog."
     ),
     urls_namespace="api",
 )
 api.add_router("/", accounts_router)
+api.add_router("/", procedures_router)

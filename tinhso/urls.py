@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tinhso.accounts.urls")),
+    path("", include("tinhso.procedures.urls")),
     path("", include("tinhso.portal.urls")),
 ]

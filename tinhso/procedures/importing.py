@@ -72,7 +72,7 @@ def summary_lines(run: ParseRun) -> list[str]:
     ]
     if run.problems_per_field:
         lines.append(
-            "Fields not fully parsed (records): "
+            "Problems per field (not fully parsed): "
             + ", ".join(f"{name} {n}" for name, n in run.problems_per_field.most_common())
         )
     return lines

@@ -37,6 +37,8 @@ class OnlineLevel(models.TextChoices):
     FULL = "full", _("Toàn trình")
     PARTIAL = "partial", _("Một phần")
     INFORMATION = "information", _("Cung cấp thông tin")
+    # The page has an online channel but does not say whether it is toàn trình or một phần.
+    UNKNOWN = "unknown", _("Chưa xác định")
 
 
 class Level(models.TextChoices):
@@ -172,6 +174,8 @@ class ChannelRule(models.Model):
         UNKNOWN = "unknown", _("Không có thông tin")
 
     version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="channels")
+    # A channel may have several rows (e.g. 2.000815: at the commune, and at an embassy, in USD).
+    order = models.PositiveSmallIntegerField(default=0)
     channel = models.CharField(_("hình thức nộp"), max_length=10, choices=Channel.choices)
     time_value = models.DecimalField(_("thời hạn"), max_digits=8, decimal_places=2, null=True, blank=True)
     time_unit = models.CharField(_("đơn vị"), max_length=12, choices=TimeUnit.choices, blank=True)
@@ -181,10 +185,7 @@ class ChannelRule(models.Model):
     description = models.TextField(_("mô tả"), blank=True)
 
     class Meta:
-        ordering = ["version", "channel"]
-        constraints = [
-            models.UniqueConstraint(fields=["version", "channel"], name="channel_rule_unique_channel")
-        ]
+        ordering = ["version", "order"]
         verbose_name = _("cách thức thực hiện")
         verbose_name_plural = _("cách thức thực hiện")
 
@@ -193,10 +194,17 @@ class ChannelRule(models.Model):
 
 
 class Fee(models.Model):
+    class Currency(models.TextChoices):
+        VND = "VND", _("đồng")
+        # Consular and some exit-entry fees are stated in US dollars.
+        USD = "USD", _("đô la Mỹ")
+
     rule = models.ForeignKey(ChannelRule, on_delete=models.CASCADE, related_name="fees")
     order = models.PositiveSmallIntegerField(default=0)
     label = models.CharField(_("khoản thu"), max_length=300, blank=True)
-    amount_vnd = models.PositiveBigIntegerField(_("số tiền (đồng)"))
+    # In `currency` units (đồng, or dollars for USD): the name is kept from the first schema.
+    amount_vnd = models.PositiveBigIntegerField(_("số tiền"))
+    currency = models.CharField(_("đơn vị tiền"), max_length=3, choices=Currency.choices, default=Currency.VND)
 
     class Meta:
         ordering = ["rule", "order"]
@@ -204,7 +212,7 @@ class Fee(models.Model):
         verbose_name_plural = _("khoản phí, lệ phí")
 
     def __str__(self) -> str:
-        return f"{self.label} {self.amount_vnd:,} đ"
+        return f"{self.label} {self.amount_vnd:,} {self.currency}"
 
 
 class RequiredPaper(models.Model):
@@ -215,6 +223,7 @@ class RequiredPaper(models.Model):
         COPY = "copy", _("Bản sao")
         CERTIFIED_COPY = "certified_copy", _("Bản sao chứng thực")
         ORIGINAL_OR_COPY = "original_or_copy", _("Bản chính hoặc bản sao")
+        ORIGINAL_AND_COPY = "original_and_copy", _("Bản chính và bản sao")
         UNKNOWN = "unknown", _("Chưa rõ")
 
     version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="papers")
@@ -223,6 +232,8 @@ class RequiredPaper(models.Model):
     name = models.TextField(_("tên giấy tờ"))
     kind = models.CharField(_("loại bản"), max_length=20, choices=Kind.choices, default=Kind.UNKNOWN)
     quantity = models.PositiveSmallIntegerField(_("số lượng"), null=True, blank=True)
+    originals = models.PositiveSmallIntegerField(_("số bản chính"), null=True, blank=True)
+    copies = models.PositiveSmallIntegerField(_("số bản sao"), null=True, blank=True)
     quantity_text = models.CharField(_("số lượng (nguyên văn)"), max_length=300, blank=True)
     form_template = models.CharField(_("mẫu đơn, tờ khai"), max_length=500, blank=True)
 

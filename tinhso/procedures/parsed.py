@@ -15,8 +15,12 @@ Channel = Literal["direct", "online", "postal"]
 # ngày làm việc | ngày (calendar) | giờ (working hours) | tháng | năm
 TimeUnit = Literal["working_day", "day", "hour", "month", "year"]
 FeeKind = Literal["free", "amounts", "text", "unknown"]
-PaperKind = Literal["original", "copy", "certified_copy", "original_or_copy", "unknown"]
-OnlineLevel = Literal["full", "partial", "information"]
+# The page's fee amounts are in đồng, except consular and some exit-entry fees, stated in US dollars.
+Currency = Literal["VND", "USD"]
+# "original_and_copy": the quantity cell asks for both ("1 bản chính,1 bản sao"); see `originals`/`copies`.
+PaperKind = Literal["original", "copy", "certified_copy", "original_or_copy", "original_and_copy", "unknown"]
+# "unknown": the page has an online channel but does not say whether it is toàn trình or một phần.
+OnlineLevel = Literal["full", "partial", "information", "unknown"]
 Level = Literal["ministry", "province", "commune", "other"]
 
 
@@ -30,7 +34,8 @@ class FieldProblem:
 @dataclass
 class Fee:
     label: str  # e.g. "Lệ phí", "Phí cấp bản sao" ("" when the page gives the amount alone)
-    amount_vnd: int
+    amount_vnd: int  # the amount in `currency` units: đồng, or US dollars when currency == "USD"
+    currency: Currency = "VND"
 
 
 @dataclass
@@ -57,6 +62,9 @@ class RequiredPaper:
     quantity: int | None = None
     form_template: str = ""  # the form's name (*mẫu đơn, tờ khai*) when given
     quantity_text: str = ""  # the quantity cell as written ("1 bản chính, 1 bản sao")
+    # The counts of the quantity cell; `quantity` is their sum for "original_and_copy".
+    originals: int | None = None
+    copies: int | None = None
 
 
 @dataclass

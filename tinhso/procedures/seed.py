@@ -37,12 +37,58 @@ def demo_steps(total: Decimal, unit: str) -> list[services.StepSpec]:
     return steps
 
 
+# The national records of these seed procedures state no readable processing time (a bare "1", or
+# nothing). For the demo, a catalog administrator's correction — a new version with source "edit",
+# audited, its legal ground in the version note — sets the time from the law. Same-day rules with the
+# 15:00 cut-off are at most one working day. [secondary: article wording not checked against the texts]
+SEED_TIME_CORRECTIONS: dict[str, tuple[Decimal, str, str]] = {
+    "1.001193": (
+        Decimal(1),
+        "working_day",
+        "Luật Hộ tịch 2014, Điều 16 khoản 2: đăng ký ngay sau khi nhận đủ giấy tờ; hồ sơ nhận sau 15 giờ "
+        "trả trong ngày làm việc tiếp theo. Quy trình mẫu dùng 01 ngày làm việc.",
+    ),
+    "1.000656": (
+        Decimal(1),
+        "working_day",
+        "Luật Hộ tịch 2014, Điều 34 khoản 2: đăng ký khai tử ngay sau khi nhận giấy tờ. Quy trình mẫu dùng "
+        "01 ngày làm việc.",
+    ),
+    "2.000815": (
+        Decimal(1),
+        "working_day",
+        "Nghị định 23/2015/NĐ-CP, Điều 7: chứng thực trong ngày tiếp nhận, hoặc ngày làm việc tiếp theo nếu "
+        "tiếp nhận sau 15 giờ. Quy trình mẫu dùng 01 ngày làm việc.",
+    ),
+}
+
+
+def _correct_time(procedure: Procedure) -> bool:
+    """Apply SEED_TIME_CORRECTIONS to a seed procedure whose catalog time is unreadable."""
+    correction = SEED_TIME_CORRECTIONS.get(procedure.code)
+    if correction is None or procedure.current_version is None:
+        return False
+    value, unit, note = correction
+    draft = services.version_to_parsed(procedure.current_version)
+    for rule in draft.channels:
+        if rule.time_value is None:
+            rule.time_value, rule.time_unit = value, unit  # type: ignore[assignment]
+    draft.problems = [
+        x
+        for x in draft.problems
+        if not (x.field == "cach_thuc_thuc_hien" and x.message.startswith("the time"))
+    ]
+    result = services.procedure_edit(parsed=draft, actor=None, note=note)
+    return result.outcome != "unchanged"
+
+
 @dataclass
 class SeedSummary:
     bindings_created: int = 0
     processes_created: int = 0
     missing_procedures: list[str] | None = None
     without_legal_time: list[str] | None = None
+    corrected: int = 0
 
 
 @transaction.atomic
@@ -58,6 +104,10 @@ def seed_bindings() -> SeedSummary:
             summary.missing_procedures.append(code)  # type: ignore[union-attr]
             continue
         legal = services.legal_time(procedure)
+        if legal is None and _correct_time(procedure):
+            summary.corrected += 1
+            procedure.refresh_from_db()
+            legal = services.legal_time(procedure)
         if legal is None:
             summary.without_legal_time.append(code)  # type: ignore[union-attr]
         for agency in communes:

@@ -6,6 +6,8 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -107,6 +109,9 @@ def catalog_read(path: Path = CATALOG_PATH) -> Iterator[p.ParsedProcedure]:
 
 
 def _body_text(parsed: p.ParsedProcedure) -> str:
+    """The searched body (procedures/search.py): its folded words (runs of a-z and 0-9) joined by single
+    spaces, punctuation, symbols and stray private-use glyphs dropped, so that every database's full-text
+    index splits it into the same words."""
     parts = [
         parsed.field_name,
         parsed.applicants,
@@ -116,7 +121,7 @@ def _body_text(parsed: p.ParsedProcedure) -> str:
         *(paper.form_template for paper in parsed.papers),
         *(r.name for r in parsed.results),
     ]
-    return fold(" ".join(x for x in parts if x))
+    return " ".join(re.findall(r"[a-z0-9]+", fold(" ".join(x for x in parts if x))))
 
 
 @dataclass
@@ -131,17 +136,24 @@ def procedure_import(
     *, parsed: p.ParsedProcedure, actor: User | None = None, source: str = ProcedureVersion.Source.IMPORT
 ) -> ImportResult:
     """Import one parsed record, whole or not at all. The same content again changes nothing; changed
-    content makes a new version, which becomes current."""
+    content makes a new version, which becomes current.
+
+    An import is compared with the last *imported* version, not with the current one: an official's
+    correction (source "edit") stays current when the same national record is imported again, and is
+    superseded only when the national record itself changes.
+    """
     digest = content_hash(parsed)
+    procedure = Procedure.objects.select_for_update().filter(code=parsed.code).first()
+    if procedure is not None:
+        if source == ProcedureVersion.Source.IMPORT:
+            compared = procedure.versions.filter(source=source).order_by("-number").first()
+        else:
+            compared = procedure.current_version
+        if compared is not None and compared.content_hash == digest:
+            return ImportResult(parsed.code, "unchanged", procedure.current_version)
     field, _created = ProcedureField.objects.get_or_create(
         name=parsed.field_name or "Chưa phân loại", defaults={"name_folded": fold(parsed.field_name)}
     )
-    procedure = Procedure.objects.select_for_update().filter(code=parsed.code).first()
-    if procedure is not None and procedure.current_version_id is not None:
-        current = procedure.current_version
-        assert current is not None
-        if current.content_hash == digest:
-            return ImportResult(parsed.code, "unchanged", current)
     outcome: Outcome = "updated" if procedure is not None else "created"
     if procedure is None:
         procedure = Procedure(code=parsed.code)
@@ -184,9 +196,10 @@ def procedure_import(
         online_level=parsed.online_level,
         created_by=actor,
     )
-    for c in parsed.channels:
+    for order, c in enumerate(parsed.channels):
         rule = ChannelRule.objects.create(
             version=version,
+            order=order,
             channel=c.channel,
             time_value=c.time_value,
             time_unit=c.time_unit or "",
@@ -196,7 +209,7 @@ def procedure_import(
             description=c.description,
         )
         Fee.objects.bulk_create(
-            Fee(rule=rule, order=i, label=f.label[:300], amount_vnd=f.amount_vnd)
+            Fee(rule=rule, order=i, label=f.label[:300], amount_vnd=f.amount_vnd, currency=f.currency)
             for i, f in enumerate(c.fees)
         )
     RequiredPaper.objects.bulk_create(
@@ -207,6 +220,8 @@ def procedure_import(
             name=x.name,
             kind=x.kind,
             quantity=x.quantity,
+            originals=x.originals,
+            copies=x.copies,
             quantity_text=x.quantity_text[:300],
             form_template=x.form_template[:500],
         )
@@ -240,6 +255,25 @@ def procedure_import(
         },
     )
     return ImportResult(parsed.code, outcome, version)
+
+
+def catalog_load(records: Iterable[p.ParsedProcedure]) -> Counter[str]:
+    """Import many records; those whose last import has the same content are skipped with one query for
+    all of them (re-running `make run` stays fast)."""
+    last_import: dict[str, str] = {}
+    for code, digest in (
+        ProcedureVersion.objects.filter(source=ProcedureVersion.Source.IMPORT)
+        .order_by("procedure__code", "number")
+        .values_list("procedure__code", "content_hash")
+    ):
+        last_import[code] = digest  # ordered by number: the last one wins
+    outcomes: Counter[str] = Counter()
+    for parsed in records:
+        if last_import.get(parsed.code) == content_hash(parsed):
+            outcomes["unchanged"] += 1
+            continue
+        outcomes[procedure_import(parsed=parsed).outcome] += 1
+    return outcomes
 
 
 # --- The province's bindings and internal processes -----------------------------------------------------
@@ -280,13 +314,15 @@ class StepSpec:
 
 
 def legal_time(procedure: Procedure, channel: str = ChannelRule.Channel.DIRECT) -> tuple[Decimal, str] | None:
-    """The statutory time of a channel of the current version, when the catalog states it."""
-    rule = (
-        ChannelRule.objects.filter(version_id=procedure.current_version_id, channel=channel)
+    """The statutory time of the current version for a channel (its first row: a later row is a special
+    case), or of the first channel that states one when that channel has none; None when none is stated."""
+    rules = (
+        ChannelRule.objects.filter(version_id=procedure.current_version_id)
         .exclude(time_value=None)
         .exclude(time_unit="")
-        .first()
+        .order_by("order")
     )
+    rule = rules.filter(channel=channel).first() or rules.first()
     if rule is None or rule.time_value is None:
         return None
     return rule.time_value, rule.time_unit
@@ -381,7 +417,10 @@ def version_to_parsed(version: ProcedureVersion) -> p.ParsedProcedure:
                 time_unit=c.time_unit or None,  # type: ignore[arg-type]
                 time_text=c.time_text,
                 fee_kind=c.fee_kind,  # type: ignore[arg-type]
-                fees=[p.Fee(label=f.label, amount_vnd=f.amount_vnd) for f in c.fees.all()],
+                fees=[
+                    p.Fee(label=f.label, amount_vnd=f.amount_vnd, currency=f.currency)  # type: ignore[arg-type]
+                    for f in c.fees.all()
+                ],
                 fee_text=c.fee_text,
                 description=c.description,
             )
@@ -393,6 +432,8 @@ def version_to_parsed(version: ProcedureVersion) -> p.ParsedProcedure:
                 group=x.group,
                 kind=x.kind,  # type: ignore[arg-type]
                 quantity=x.quantity,
+                originals=x.originals,
+                copies=x.copies,
                 form_template=x.form_template,
                 quantity_text=x.quantity_text,
             )
@@ -407,7 +448,7 @@ def version_to_parsed(version: ProcedureVersion) -> p.ParsedProcedure:
     )
 
 
-def procedure_edit(*, parsed: p.ParsedProcedure, actor: User, note: str = "") -> ImportResult:
+def procedure_edit(*, parsed: p.ParsedProcedure, actor: User | None, note: str = "") -> ImportResult:
     """An official's correction of a procedure's content: a new version (source "edit"), audited."""
     result = procedure_import(parsed=parsed, actor=actor, source=ProcedureVersion.Source.EDIT)
     if note and result.version is not None and result.outcome != "unchanged":

@@ -206,3 +206,59 @@ def test_seeding_binds_the_seed_procedures_to_every_commune_committee_once(refer
     assert again.bindings_created == again.processes_created == 0
     assert ProcedureBinding.objects.filter(current_process__isnull=False).count() == 744
     assert audit_verify().ok
+
+
+def test_reimporting_the_same_national_record_keeps_an_officials_correction_current():
+    services.procedure_import(parsed=birth_registration())
+    corrected = birth_registration()
+    corrected.problems = []
+    edit = services.procedure_edit(parsed=corrected, actor=None, note="Bỏ lỗi đã xử lý")
+    assert edit.outcome == "updated"
+    again = services.procedure_import(parsed=birth_registration())
+    assert again.outcome == "unchanged"
+    assert Procedure.objects.get(code="1.001193").current_version == edit.version
+    # The national record itself changes: a new imported version supersedes the correction.
+    changed = birth_registration()
+    changed.name = "Thủ tục đăng ký khai sinh (sửa đổi)"
+    newer = services.procedure_import(parsed=changed)
+    assert newer.outcome == "updated" and newer.version is not None and newer.version.number == 3
+    assert Procedure.objects.get(code="1.001193").current_version == newer.version
+
+
+def test_loading_a_catalog_twice_skips_every_unchanged_record(django_assert_max_num_queries):
+    records = [birth_registration()]
+    assert services.catalog_load(records)["created"] == 1
+    with django_assert_max_num_queries(1):
+        assert services.catalog_load(records) == {"unchanged": 1}
+
+
+def shipped_seed_records() -> list[p.ParsedProcedure]:
+    return [r for r in services.catalog_read() if r.code in SEED_CODES]
+
+
+def test_the_shipped_catalog_holds_the_1853_national_records():
+    codes = [r.code for r in services.catalog_read()]
+    assert len(codes) == len(set(codes)) == 1853
+    assert set(SEED_CODES) <= set(codes)
+
+
+def test_the_seed_binds_the_real_seed_procedures_with_processes_that_add_up(reference_data):
+    services.catalog_load(shipped_seed_records())
+    summary = seed_bindings()
+    assert summary.missing_procedures == [] and summary.without_legal_time == []
+    # Birth and death registration and certified copies state no readable time nationally: corrected.
+    assert summary.corrected == 3
+    birth = Procedure.objects.get(code="1.001193")
+    assert birth.current_version is not None and birth.current_version.source == "edit"
+    assert "Luật Hộ tịch 2014" in birth.current_version.note
+    assert services.legal_time(birth) == (Decimal(1), "working_day")
+    # Permanent residence keeps its national version: 7 working days.
+    permanent = Procedure.objects.get(code="1.004222")
+    assert permanent.current_version is not None and permanent.current_version.source == "import"
+    assert services.legal_time(permanent) == (Decimal(7), "working_day")
+    binding = ProcedureBinding.objects.get(procedure=permanent, agency__code="000.00.30.H60")
+    assert binding.local_code == "1.004222.000.00.30.H60"
+    assert binding.current_process is not None
+    assert sum(s.duration_value for s in binding.current_process.steps.all()) == Decimal(7)
+    assert ProcedureBinding.objects.filter(current_process__isnull=False).count() == 6 * 124
+    assert seed_bindings().corrected == 0  # idempotent

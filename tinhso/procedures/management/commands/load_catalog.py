@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -13,9 +12,7 @@ class Command(BaseCommand):
     help = "Load the shipped normalized catalog and bind the seed procedures to the commune committees."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        outcomes: Counter[str] = Counter()
-        for parsed in services.catalog_read():
-            outcomes[services.procedure_import(parsed=parsed).outcome] += 1
+        outcomes = services.catalog_load(services.catalog_read())
         total = sum(outcomes.values())
         self.stdout.write(
             f"Catalog: {total} procedures (created {outcomes['created']}, updated {outcomes['updated']}, "
@@ -23,7 +20,8 @@ class Command(BaseCommand):
         )
         s = seed_bindings()
         self.stdout.write(
-            f"Seed bindings: {s.bindings_created} created, {s.processes_created} internal processes created."
+            f"Seed bindings: {s.bindings_created} created, {s.processes_created} internal processes created, "
+            f"{s.corrected} seed procedures given their legal time (a catalog correction)."
         )
         for code in s.missing_procedures or []:
             self.stderr.write(f"  seed procedure {code} is not in the catalog")
