@@ -24,7 +24,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -170,7 +172,7 @@ class ProcedureAdmin(CatalogReadOnlyMixin, admin.ModelAdmin):
             url,
             _("Phiên bản %d") % v.number,
             v.get_source_display(),
-            v.created_at,
+            date_format(localtime(v.created_at), "SHORT_DATETIME_FORMAT"),
         )
 
     @admin.display(description=gettext_lazy("liên kết"))
@@ -276,10 +278,15 @@ class ProcedureAdmin(CatalogReadOnlyMixin, admin.ModelAdmin):
             papers=papers.to_parsed(),
             problems=[x for i, x in enumerate(parsed.problems) if str(i) not in resolved],
         )
-        if services.content_hash(edited) == services.content_hash(parsed):
+        baseline = dataclasses.replace(
+            parsed,
+            channels=[
+                dataclasses.replace(c, time_value=f.least_digits(c.time_value)) for c in parsed.channels
+            ],
+        )
+        if services.content_hash(edited) == services.content_hash(baseline):
             # Compared with the stored version read back the same way, not with its stored hash: the
-            # import's hash covers the national page's channel order and number spellings ("7" vs
-            # "7.00"), which a round trip through the database does not keep.
+            # import's hash covers number spellings ("7" vs "7.00") that the database does not keep.
             self.message_user(
                 request, _("Nội dung không thay đổi: không tạo phiên bản mới."), messages.WARNING
             )

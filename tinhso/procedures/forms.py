@@ -22,6 +22,30 @@ _BLANK: list[tuple[str, Any]] = [("", "—")]
 _OFFICIAL_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in OFFICIAL_ROLES]
 
 
+def least_digits(value: Decimal | None) -> Decimal | None:
+    """7.00 -> 7, 0.50 -> 0.5: the catalog writes the least digits, and content hashes compare the text."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+class CatalogText(forms.CharField):
+    """Text of the national record: kept as written, without the stripping Django does by default (an
+    untouched field must not change the content), but with the browser's CRLF line ends made LF."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).replace("\r\n", "\n")
+
+    def validate(self, value: Any) -> None:
+        if self.required and not str(value).strip():
+            raise ValidationError(self.error_messages["required"], code="required")
+        super().validate(value)
+
+
 # --- Internal process (quy trình nội bộ) -----------------------------------------------------------------
 
 
@@ -65,13 +89,13 @@ StepFormSet = forms.formset_factory(StepForm, extra=2, min_num=1, validate_min=T
 class ContentForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput)
     online_level = forms.ChoiceField(label=_("Mức độ trực tuyến"), choices=OnlineLevel.choices)
-    receiving_address = forms.CharField(
+    receiving_address = CatalogText(
         label=_("Địa chỉ tiếp nhận"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    steps = forms.CharField(
+    steps = CatalogText(
         label=_("Trình tự thực hiện"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
-    conditions = forms.CharField(
+    conditions = CatalogText(
         label=_("Yêu cầu, điều kiện"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     resolved_problems = forms.MultipleChoiceField(
@@ -115,7 +139,7 @@ def fees_from_text(text: str) -> list[p.Fee]:
         label, _sep, amount = line.rpartition("|")
         amount = amount.strip()
         currency: p.Currency = "USD" if amount.upper().endswith("USD") else "VND"
-        amount = re.sub(r"(?i)\s*(usd|đồng|đ)$", "", amount).strip()
+        amount = re.sub(r"(?i)\s*(usd|vnd|đồng|đ)$", "", amount).strip()
         if not _AMOUNT.match(amount):
             raise ValidationError(
                 _("Dòng %(n)d: số tiền phải là một số, ví dụ “Lệ phí | 8.000” hoặc “Phí | 10 USD”."),
@@ -135,7 +159,7 @@ class ChannelForm(forms.Form):
         validators=[MinValueValidator(Decimal(0))],
     )
     time_unit = forms.ChoiceField(label=_("Đơn vị"), required=False, choices=_BLANK + TimeUnit.choices)
-    time_text = forms.CharField(
+    time_text = CatalogText(
         label=_("Thời hạn (nguyên văn)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     fee_kind = forms.ChoiceField(label=_("Phí, lệ phí"), choices=_BLANK + ChannelRule.FeeKind.choices)
@@ -145,17 +169,13 @@ class ChannelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Mỗi dòng một khoản: tên khoản | số tiền (đồng), hoặc … | 10 USD."),
     )
-    fee_text = forms.CharField(
+    fee_text = CatalogText(
         label=_("Phí, lệ phí (nguyên văn)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    description = forms.CharField(label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = CatalogText(label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_time_value(self) -> Decimal | None:
-        value = self.cleaned_data.get("time_value")
-        if value is None:
-            return None
-        # "7", not "7.00": the catalog writes the least digits, and the content hash compares the text.
-        return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+        return least_digits(self.cleaned_data.get("time_value"))
 
     def clean_fees(self) -> list[p.Fee]:
         return fees_from_text(self.cleaned_data.get("fees", ""))
@@ -203,14 +223,14 @@ ChannelFormSet = forms.formset_factory(
 
 
 class PaperForm(forms.Form):
-    group = forms.CharField(label=_("Nhóm"), required=False, max_length=300)
-    name = forms.CharField(label=_("Tên giấy tờ"), widget=forms.Textarea(attrs={"rows": 2}))
+    group = CatalogText(label=_("Nhóm"), required=False, max_length=300)
+    name = CatalogText(label=_("Tên giấy tờ"), widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(label=_("Loại bản"), choices=_BLANK + RequiredPaper.Kind.choices)
     quantity = forms.IntegerField(label=_("Số lượng"), required=False, min_value=0, max_value=1000)
     originals = forms.IntegerField(label=_("Số bản chính"), required=False, min_value=0, max_value=1000)
     copies = forms.IntegerField(label=_("Số bản sao"), required=False, min_value=0, max_value=1000)
-    quantity_text = forms.CharField(label=_("Số lượng (nguyên văn)"), required=False, max_length=300)
-    form_template = forms.CharField(label=_("Mẫu đơn, tờ khai"), required=False, max_length=500)
+    quantity_text = CatalogText(label=_("Số lượng (nguyên văn)"), required=False, max_length=300)
+    form_template = CatalogText(label=_("Mẫu đơn, tờ khai"), required=False, max_length=500)
 
     def to_parsed(self) -> p.RequiredPaper:
         d = self.cleaned_data

@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -172,6 +173,9 @@ def check_record(raw: object, *, where: str = "?") -> None:
 def parse_record(raw: dict[str, str]) -> ParsedProcedure:
     """The `ParsedProcedure` of one raw record; `RecordError` if it is not a record."""
     check_record(raw)
+    # The portal's texts mix decomposed letters ("ă" + combining dot) with composed ones: everything is
+    # read as NFC, so searches, comparisons and pages see one spelling of each letter.
+    raw = {key: unicodedata.normalize("NFC", v) if isinstance(v, str) else v for key, v in raw.items()}
     page = raw.get("raw_text", "")
     sections = page_sections(page)
 

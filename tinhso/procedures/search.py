@@ -1,4 +1,4 @@
-"""Procedure catalog search (*tra cứu thủ tục hành chính*): ranked, faceted, the same on SQLite and PostgreSQL.
+"""Procedure catalog search (*tra cứu thủ tục hành chính*): ranked, faceted, the same on SQLite and PostgreSQL
 
     procedure_search(*, q="", field_id=None, level="", online_level="", agency_code="", limit=20, offset=0)
         -> SearchResult
@@ -54,17 +54,22 @@ Queries: two for the word counts and the candidates, one per agency filter or fa
 one more, over the procedure names, when a word needs a correction.
 """
 
+# The SQL here is assembled from constants (table names, fixed fragments); every value, the query's
+# words included, goes as a parameter.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
+import functools
+import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
 
 from tinhso.accounts.models import Agency
 from tinhso.core.text import fold
@@ -117,9 +122,8 @@ ACRONYMS: dict[str, str] = {
 
 PROCEDURE_TABLE = Procedure._meta.db_table
 FTS_TABLE = f"{PROCEDURE_TABLE}_fts"  # SQLite only (migration 0002)
-# PostgreSQL: tsvector columns kept by a trigger (migration 0002); not model fields.
-PG_NAME = "search_name"
-PG_BODY = "search_body"
+FIELD_TABLE = ProcedureField._meta.db_table
+PG_INDEX_TABLE = f"{PROCEDURE_TABLE}_search"  # PostgreSQL only (migration 0002)
 
 
 # --- Results ------------------------------------------------------------------------------------------
@@ -163,7 +167,12 @@ class Term:
     word: str
     variants: tuple[str, ...]
     prefix: bool  # the last word: also matches as the start of a word
-    weight: float = 0.0  # idf; 0 for a word the catalog does not hold
+    weight: float = 0.0  # idf of the word; 0 when no procedure holds it
+    prefix_weight: float = 0.0  # a prefix term: PREFIX_WEIGHT × idf of holding a word it starts
+
+    @property
+    def top(self) -> float:
+        return max(self.weight, self.prefix_weight)
 
 
 @dataclass
@@ -212,52 +221,88 @@ def parse_query(q: str) -> ParsedQuery:
 
 
 class _Index:
-    """The vendor's full-text index behind one interface: subqueries selecting procedure ids."""
+    """The vendor's side index (migration 0002) behind one interface: whether a procedure row `p` holds a
+    word, as SQL."""
 
     def __init__(self) -> None:
         self.vendor = connection.vendor
         if self.vendor not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"procedure search has no index for the {self.vendor} database")
 
-    def ids(self, variants: Sequence[str], *, where: str, prefix: bool) -> tuple[str, list[str]]:
-        """SQL selecting the ids of procedures holding one of `variants` (or a word they start) in
-        `where`: "any" (name or body), "name" or "body"."""
+    def holds(self, variants: Sequence[str], *, prefix: bool) -> tuple[str, list[str]]:
+        """A condition on `p`: its name or body holds one of `variants` (or, `prefix`, a word one of them
+        starts)."""
+        return self.holds_any([(variants, prefix)])
+
+    def holds_any(self, words: Sequence[tuple[Sequence[str], bool]]) -> tuple[str, list[str]]:
+        """A condition on `p`: its name or body holds one of the (variants, prefix) `words`. Through the
+        index (FTS5; GIN), so it also picks the few rows to look at when the words are rare."""
+        spellings = [(v, prefix) for variants, prefix in words for v in variants]
         if self.vendor == "sqlite":
-            star = "*" if prefix else ""
-            expression = " OR ".join(f'"{v}"{star}' for v in variants)
-            column = {"any": "", "name": "name_folded : ", "body": "body_folded : "}[where]
-            sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
-            return sql, [f"{column}({expression})"]
-        star = ":*" if prefix else ""
-        tsquery = " | ".join(f"{v}{star}" for v in variants)
-        test = "{} @@ to_tsquery('simple'::regconfig, %s)"
-        if where == "any":
-            condition = f"{test.format(PG_NAME)} OR {test.format(PG_BODY)}"
-            params = [tsquery, tsquery]
-        else:
-            condition = test.format(PG_NAME if where == "name" else PG_BODY)
-            params = [tsquery]
-        return f"SELECT id FROM {PROCEDURE_TABLE} WHERE {condition}", params
+            # Words are [a-z0-9]+, safe inside FTS5 quotes.
+            match = " OR ".join(f'"{v}"{"*" if prefix else ""}' for v, prefix in spellings)
+            return f"p.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)", [match]
+        tsquery = " | ".join(f"{v}{':*' if prefix else ''}" for v, prefix in spellings)
+        return "s.words @@ to_tsquery('simple'::regconfig, %s)", [tsquery]
+
+    @property
+    def procedures(self) -> str:
+        """The FROM clause: procedures as `p` (and their index row as `s` on PostgreSQL)."""
+        if self.vendor == "sqlite":
+            return f"{PROCEDURE_TABLE} p"
+        return f"{PG_INDEX_TABLE} s JOIN {PROCEDURE_TABLE} p ON p.id = s.id"
+
+    def counts(self, conditions: list[tuple[str, list[str]]]) -> tuple[str, list[str]]:
+        """One row: the number of procedures, then how many meet each condition."""
+        params: list[str] = []
+        if self.vendor == "sqlite":
+            # Each IN-subquery reads the FTS index once; no pass over the procedures.
+            parts = [f"(SELECT COUNT(*) FROM {PROCEDURE_TABLE})"]
+            for sql, p in conditions:
+                subquery = sql.removeprefix("p.id IN ")
+                parts.append(f"(SELECT COUNT(*) FROM {subquery} AS t)")
+                params.extend(p)
+            return "SELECT " + ", ".join(parts), params
+        # One pass over the narrow index table, a vector test per row and word.
+        parts = ["COUNT(*)"]
+        for sql, p in conditions:
+            parts.append(f"COUNT(*) FILTER (WHERE {sql})")
+            params.extend(p)
+        return f"SELECT {', '.join(parts)} FROM {PG_INDEX_TABLE} s", params
+
+    def id_in(self, column: str, ids: list[int]) -> tuple[str, list[Any]]:
+        """`column` is one of `ids`, as one parameter however many ids there are."""
+        if self.vendor == "sqlite":
+            return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+        return f"{column} = ANY(%s)", [ids]
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _term_conditions(index: _Index, terms: Sequence[Term]) -> list[tuple[str, list[str]]]:
+    """Per term, whether a procedure holds it exactly, then (a prefix term) whether it holds a word it
+    starts."""
+    conditions = []
+    for term in terms:
+        conditions.append(index.holds(term.variants, prefix=False))
+        if term.prefix:
+            conditions.append(index.holds(term.variants, prefix=True))
+    return conditions
 
 
 def _document_counts(index: _Index, terms: Sequence[Term]) -> tuple[int, list[tuple[int, int]]]:
-    """The number of procedures, and per term how many hold it (exactly, and as a prefix if a prefix
-    term) in the name or the body: one query."""
-    parts = [f"SELECT COUNT(*) FROM {PROCEDURE_TABLE}"]
-    params: list[Any] = []
-    for term in terms:
-        for prefix in (False, True) if term.prefix else (False,):
-            sql, p = index.ids(term.variants, where="any", prefix=prefix)
-            parts.append(f"SELECT COUNT(*) FROM ({sql}) AS t")
-            params.extend(p)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"({part})" for part in parts), params)
-        row = cursor.fetchone()
-    total, rest = row[0], list(row[1:])
+    """The number of procedures and, per term, how many hold it (exactly; as a prefix): one query."""
+    sql, params = index.counts(_term_conditions(index, terms))
+    row = list(_fetch(sql, params)[0])
+    total = row.pop(0)
     counts = []
     for term in terms:
-        exact = rest.pop(0)
-        counts.append((exact, rest.pop(0) if term.prefix else exact))
+        exact = row.pop(0)
+        counts.append((exact, row.pop(0) if term.prefix else exact))
     return total, counts
 
 
@@ -309,8 +354,9 @@ def _weigh(index: _Index, parsed: ParsedQuery) -> dict[str, str]:
         if corrections:
             total, counts = _document_counts(index, parsed.terms)
     for term, (exact, prefixed) in zip(parsed.terms, counts, strict=True):
-        holding = exact or prefixed
-        term.weight = _idf(total, holding) if holding else 0.0
+        term.weight = _idf(total, exact) if exact else 0.0
+        if term.prefix and prefixed:
+            term.prefix_weight = PREFIX_WEIGHT * _idf(total, prefixed)
     return corrections
 
 
@@ -323,7 +369,7 @@ class _Row:
     field_name: str
     levels: frozenset[str]
     online_level: str
-    body: list[float]  # per term: 1 held exactly in the body, PREFIX_WEIGHT as a prefix, 0 not held
+    held: list[float]  # per term, the weight earned by holding it (name or body): weight, prefix_weight, 0
     score: float = 0.0
 
 
@@ -335,27 +381,52 @@ _LEVELS = (Level.MINISTRY.value, Level.PROVINCE.value, Level.COMMUNE.value, Leve
 
 
 def _candidates(index: _Index, parsed: ParsedQuery | None) -> list[_Row]:
-    """Every procedure (no query), or those the query's words or codes select, with their body flags."""
+    """Every procedure (no query), or those holding enough of the query's weight or named by code, with
+    which terms each holds."""
+    terms = [t for t in parsed.terms if t.top > 0] if parsed else []
     select = [_COLUMNS]
-    params: list[Any] = []
+    select_params: list[Any] = []
     where: list[str] = []
     where_params: list[Any] = []
-    terms = [t for t in parsed.terms if t.weight > 0] if parsed else []
     if parsed is not None:
-        for term in terms:
-            for prefix in (False, True) if term.prefix else (False,):
-                sql, p = index.ids(term.variants, where="body", prefix=prefix)
-                select.append(f"CASE WHEN p.id IN ({sql}) THEN 1 ELSE 0 END")
-                params.extend(p)
+        exact_held = [index.holds(t.variants, prefix=False) for t in terms]
+        prefix_held = [index.holds(t.variants, prefix=True) if t.prefix else None for t in terms]
+        for exact, prefixed in zip(exact_held, prefix_held, strict=True):
+            for sql, p in [exact, prefixed] if prefixed else [exact]:
+                select.append(f"CASE WHEN {sql} THEN 1 ELSE 0 END")
+                select_params.extend(p)
         if terms:
-            weights = [round(t.weight * WEIGHT_SCALE) for t in terms]
+            # Integer weights: the sum compared in SQL is exact on every database.
+            scaled = [(round(t.weight * WEIGHT_SCALE), round(t.prefix_weight * WEIGHT_SCALE)) for t in terms]
+            enough = math.ceil(MIN_MATCH * sum(max(pair) for pair in scaled))
             held = []
-            for term, weight in zip(terms, weights, strict=True):
-                sql, p = index.ids(term.variants, where="any", prefix=term.prefix)
-                held.append(f"CASE WHEN p.id IN ({sql}) THEN {int(weight)} ELSE 0 END")
-                where_params.extend(p)
-            where.append(f"({' + '.join(held)}) >= %s")
-            where_params.append(math.ceil(MIN_MATCH * sum(weights)))
+            held_params: list[Any] = []
+            # (weight, condition) of every way a procedure can earn weight: a term held whole, a prefix
+            # term held as the start of a word.
+            ways: list[tuple[int, str, tuple[Sequence[str], bool]]] = []
+            for term, (exact_w, prefix_w), exact, prefixed in zip(
+                terms, scaled, exact_held, prefix_held, strict=True
+            ):
+                cases = f"WHEN {exact[0]} THEN {exact_w} "
+                held_params.extend(exact[1])
+                if prefixed:
+                    cases += f"WHEN {prefixed[0]} THEN {prefix_w} "
+                    held_params.extend(prefixed[1])
+                    ways.append((prefix_w, term.word + "*", (term.variants, True)))
+                ways.append((exact_w, term.word, (term.variants, False)))
+                held.append(f"CASE {cases}ELSE 0 END")
+            # A match must earn weight in one of the heaviest ways, those the others together cannot make
+            # up for (MaxScore): asked of the index first, they leave few rows to test when they are rare.
+            necessary = []
+            rest = sum(w for w, _key, _way in ways)
+            for weight, _key, way in sorted(ways, key=lambda w: (-w[0], w[1])):
+                necessary.append(way)
+                rest -= weight
+                if rest < enough:
+                    break
+            sql, p = index.holds_any(necessary)
+            where.append(f"{sql} AND ({' + '.join(held)}) >= %s")
+            where_params.extend([*p, *held_params, enough])
         if parsed.codes:
             where.append(f"p.code IN ({', '.join(['%s'] * len(parsed.codes))})")
             where_params.extend(parsed.codes)
@@ -364,50 +435,57 @@ def _candidates(index: _Index, parsed: ParsedQuery | None) -> list[_Row]:
             where_params.append(parsed.code_prefix + "%")
         if not where:
             return []
-    sql = (
-        f"SELECT {', '.join(select)} FROM {PROCEDURE_TABLE} p "
-        f"JOIN {ProcedureField._meta.db_table} f ON f.id = p.field_id"
-    )
+    source = index.procedures if parsed is not None else f"{PROCEDURE_TABLE} p"
+    sql = f"SELECT {', '.join(select)} FROM {source} JOIN {FIELD_TABLE} f ON f.id = p.field_id"
     if where:
         sql += " WHERE " + " OR ".join(f"({w})" for w in where)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params + where_params)
-        rows = cursor.fetchall()
-    # Where each term's flags are: (exact column, prefix column), the same column for a whole-word term.
+    rows = _fetch(sql, select_params + where_params)
+    # Per term: (its exact flag's column, its prefix flag's column, the same for a whole-word term).
     columns = []
-    at = 10
+    at = len(_COLUMNS.split(","))
     for term in terms:
-        columns.append((at, at + 1 if term.prefix else at))
+        columns.append((term, at, at + 1 if term.prefix else at))
         at += 2 if term.prefix else 1
-    result = []
-    for row in rows:
-        body = [1.0 if row[e] else PREFIX_WEIGHT if row[p] else 0.0 for e, p in columns]
-        result.append(
-            _Row(
-                id=row[0],
-                code=row[1],
-                name_folded=row[2],
-                field_id=row[3],
-                field_name=row[4],
-                levels=frozenset(level for level, on in zip(_LEVELS, row[5:9], strict=True) if on),
-                online_level=row[9],
-                body=body,
-            )
+    return [
+        _Row(
+            id=row[0],
+            code=row[1],
+            name_folded=row[2],
+            field_id=row[3],
+            field_name=row[4],
+            levels=frozenset(level for level, on in zip(_LEVELS, row[5:9], strict=True) if on),
+            online_level=row[9],
+            held=[t.weight if row[e] else t.prefix_weight if row[p] else 0.0 for t, e, p in columns],
         )
-    return result
+        for row in rows
+    ]
 
 
 # --- Ranking (pure Python: the same on every database) ------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_words(name_folded: str) -> tuple[int, dict[str, tuple[int, ...]]]:
+    """A name's number of words and where each word stands. Memoised: a pure function of the text, so
+    a stale entry cannot exist; it spares re-splitting the same names on every search."""
+    words = WORD.findall(name_folded)
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        positions.setdefault(word, []).append(i)
+    return len(words), {word: tuple(at) for word, at in positions.items()}
+
+
+@functools.lru_cache(maxsize=512)
+def _length_factor(words: int) -> float:
+    """BM25's length normalisation for a name of `words` words, at least NAME_FLOOR."""
+    return max((K1 + 1) / (1 + K1 * (1 - B + B * words / AVERAGE_NAME_WORDS)), NAME_FLOOR)
 
 
 class _Scorer:
     """The query's terms and word pairs, prepared once to score many names."""
 
     def __init__(self, parsed: ParsedQuery) -> None:
-        self.terms = [t for t in parsed.terms if t.weight > 0]
-        self.exact = {v: i for i, t in enumerate(self.terms) for v in t.variants}
-        self.prefix = next((i for i, t in enumerate(self.terms) if t.prefix), None)
-        self.prefix_variants = self.terms[self.prefix].variants if self.prefix is not None else ()
+        self.terms = [t for t in parsed.terms if t.top > 0]
         index = {t.word: i for i, t in enumerate(self.terms)}
         pairs = []
         for a, b in zip(parsed.words, parsed.words[1:], strict=False):
@@ -415,47 +493,49 @@ class _Scorer:
                 pairs.append((index[a], index[b]))
         self.pairs = pairs
 
-    def score(self, name_folded: str, body: Sequence[float]) -> float:
-        """The text score of one procedure (see the module docstring)."""
-        words = WORD.findall(name_folded)
-        n = len(self.terms)
-        name = [0.0] * n
-        positions: list[list[int]] = [[] for _ in range(n)]
-        for position, word in enumerate(words):
-            i = self.exact.get(word)
-            if i is not None:
-                name[i] = 1.0
-                positions[i].append(position)
-            elif self.prefix is not None and word.startswith(self.prefix_variants):
-                name[self.prefix] = max(name[self.prefix], PREFIX_WEIGHT)
-                positions[self.prefix].append(position)
-        length = (K1 + 1) / (1 + K1 * (1 - B + B * len(words) / AVERAGE_NAME_WORDS))
-        length = max(length, NAME_FLOOR)
+    def score(self, name_folded: str, held: Sequence[float]) -> float:
+        """The text score of one procedure (see the module docstring). `held` is the weight each term
+        earns from the name or body; a term the name holds earns it as a name match, so `held` counts as
+        a body match only where the name does not hold the term."""
+        n_words, positions = _name_words(name_folded)
+        length = _length_factor(n_words)
         score = 0.0
-        for term, in_name, in_body in zip(self.terms, name, body, strict=True):
-            score += term.weight * max(in_name * length, BODY_WEIGHT * in_body)
+        where: list[tuple[int, ...]] = []
+        in_name: list[float] = []
+        for term, in_text in zip(self.terms, held, strict=True):
+            at: tuple[int, ...] = ()
+            for variant in term.variants:
+                at += positions.get(variant, ())
+            earned = term.weight if at else 0.0
+            # The last word as the start of a name word; the substring test spares the word loop.
+            if not at and term.prefix and any(v in name_folded for v in term.variants):
+                for word, word_at in positions.items():
+                    if word.startswith(term.variants):
+                        at += word_at
+                earned = term.prefix_weight if at else 0.0
+            where.append(at)
+            in_name.append(earned)
+            score += max(earned * length, BODY_WEIGHT * in_text)
         for a, b in self.pairs:
-            if positions[a] and positions[b] and any(p + 1 in positions[b] for p in positions[a]):
-                score += ADJACENT_BONUS * (self.terms[a].weight + self.terms[b].weight) / 2 * length
+            if where[a] and where[b] and any(i + 1 in where[b] for i in where[a]):
+                score += ADJACENT_BONUS * (in_name[a] + in_name[b]) / 2 * length
         return score
 
 
 def _rank(parsed: ParsedQuery, rows: list[_Row]) -> list[_Row]:
     scorer = _Scorer(parsed)
-    terms = scorer.terms
     codes = set(parsed.codes)
     best = 0.0
     for row in rows:
-        row.score = scorer.score(row.name_folded, row.body) if terms else 0.0
+        row.score = scorer.score(row.name_folded, row.held) if scorer.terms else 0.0
         best = max(best, row.score)
     threshold = MIN_RELATIVE * best
     kept = []
     for row in rows:
-        named = row.code in codes or bool(parsed.code_prefix and row.code.startswith(parsed.code_prefix))
-        if named:
+        if row.code in codes or bool(parsed.code_prefix and row.code.startswith(parsed.code_prefix)):
             row.score += CODE_SCORE
             kept.append(row)
-        elif terms and row.score >= threshold and row.score > 0:
+        elif scorer.terms and row.score > 0 and row.score >= threshold:
             kept.append(row)
     kept.sort(key=lambda r: (-r.score, r.code))
     return kept
@@ -463,25 +543,51 @@ def _rank(parsed: ParsedQuery, rows: list[_Row]) -> list[_Row]:
 
 # --- Filters and facets -------------------------------------------------------------------------------
 
+BINDING_TABLE = ProcedureBinding._meta.db_table
+AGENCY_TABLE = Agency._meta.db_table
 
-def _agency_counts(ids: list[int] | None) -> dict[int, int]:
-    """Procedures per agency through active bindings, among `ids` (None: among all)."""
-    qs = ProcedureBinding.objects.filter(is_active=True).order_by()
+
+def _bound_to(agency_code: str) -> set[int]:
+    """The procedures with an active binding to the agency of that code."""
+    sql = (
+        f"SELECT b.procedure_id FROM {BINDING_TABLE} b JOIN {AGENCY_TABLE} a ON a.id = b.agency_id "
+        "WHERE a.code = %s AND b.is_active"
+    )
+    return {row[0] for row in _fetch(sql, [agency_code])}
+
+
+def _agency_counts(index: _Index, ids: list[int] | None) -> list[tuple[str, str, int]]:
+    """(code, name, procedures) per agency through active bindings, among `ids` (None: all procedures).
+    One binding per procedure and agency (binding_unique_procedure_agency): bindings count procedures."""
+    sql = (
+        f"SELECT a.code, a.name, COUNT(*) FROM {BINDING_TABLE} b JOIN {AGENCY_TABLE} a ON a.id = b.agency_id "
+        "WHERE b.is_active"
+    )
+    params: list[Any] = []
     if ids is not None:
-        qs = qs.filter(procedure_id__in=ids)
-    # One binding per procedure and agency (binding_unique_procedure_agency): a count of bindings is a
-    # count of procedures.
-    return dict(qs.values_list("agency_id").annotate(n=Count("id")).values_list("agency_id", "n"))
+        condition, params = index.id_in("b.procedure_id", ids)
+        sql += f" AND {condition}"
+    return [(code, name, n) for code, name, n in _fetch(sql + " GROUP BY a.code, a.name", params)]
 
 
-def _facet(counts: Counter[Any], labels: dict[Any, str], selected: Any, *, order: Iterable[Any] | None) -> list[FacetValue]:
+def _facet(
+    counts: dict[Any, int], labels: dict[Any, str], selected: Any, *, order: Sequence[Any] | None = None
+) -> list[FacetValue]:
+    """Values with matches (and the selected one, even without), with their labels."""
     values = [v for v in (order if order is not None else counts) if counts.get(v) or v == selected]
     if selected is not None and selected not in values and selected in labels:
         values.append(selected)
     facet = [FacetValue(value=v, label=labels.get(v, str(v)), count=counts.get(v, 0)) for v in values]
     if order is None:
-        facet.sort(key=lambda f: (-f.count, fold(f.label)))
+        facet.sort(key=lambda f: (-f.count, _label_key(f.label), str(f.value)))
     return facet
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_key(label: str) -> str:
+    """Labels (field and agency names) sort by their folded form; memoised, as the same few hundred
+    names come back on every search."""
+    return fold(label)
 
 
 def procedure_search(
@@ -512,21 +618,9 @@ def procedure_search(
     else:
         rows = sorted(_candidates(index, None), key=lambda r: r.code)
 
-    agency: Agency | None = None
-    bound: set[int] | None = None
-    if agency_code:
-        agency = Agency.objects.filter(code=agency_code).first()
-        bound = (
-            set(
-                ProcedureBinding.objects.filter(agency=agency, is_active=True).values_list(
-                    "procedure_id", flat=True
-                )
-            )
-            if agency is not None
-            else set()
-        )
+    bound = _bound_to(agency_code) if agency_code else None
 
-    def passes(row: _Row, *, skip: str = "") -> bool:
+    def passes(row: _Row, skip: str = "") -> bool:
         return (
             (skip == "field" or field_id is None or row.field_id == field_id)
             and (skip == "level" or not level or level in row.levels)
@@ -536,48 +630,43 @@ def procedure_search(
 
     matches = [row for row in rows if passes(row)]
 
-    field_counts: Counter[int] = Counter(r.field_id for r in rows if passes(r, skip="field"))
+    field_counts = Counter(r.field_id for r in rows if passes(r, "field"))
     field_labels = {r.field_id: r.field_name for r in rows}
     if field_id is not None and field_id not in field_labels:
-        found = ProcedureField.objects.filter(pk=field_id).values_list("name", flat=True).first()
-        if found is not None:
-            field_labels[field_id] = found
-    level_counts: Counter[str] = Counter(
-        lv for r in rows if passes(r, skip="level") for lv in r.levels
-    )
-    online_counts: Counter[str] = Counter(r.online_level for r in rows if passes(r, skip="online_level"))
-    for_agencies = [r.id for r in rows if passes(r, skip="agency")]
-    unfiltered = q.strip() == "" and field_id is None and not level and not online_level
-    by_agency = _agency_counts(None if unfiltered else for_agencies) if for_agencies else {}
-    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=list(by_agency))} if by_agency else {}
-    if agency is not None:
-        agencies[agency.pk] = agency
-    agency_counts: Counter[str] = Counter({agencies[k].code: n for k, n in by_agency.items()})
+        name = ProcedureField.objects.filter(pk=field_id).values_list("name", flat=True).first()
+        if name is not None:
+            field_labels[field_id] = name
+    level_counts = Counter(level for r in rows if passes(r, "level") for level in r.levels)
+    online_counts = Counter(r.online_level for r in rows if passes(r, "online_level"))
+    for_agencies = [r.id for r in rows if passes(r, "agency")]
+    everything = not q.strip() and field_id is None and not level and not online_level
+    by_agency = _agency_counts(index, None if everything else for_agencies) if for_agencies else []
+    agency_counts = {code: n for code, _name, n in by_agency}
+    agency_labels = {code: name for code, name, _n in by_agency}
+    if agency_code and agency_code not in agency_labels:
+        name = Agency.objects.filter(code=agency_code).values_list("name", flat=True).first()
+        if name is not None:
+            agency_labels[agency_code] = name
     facets = Facets(
-        field=_facet(field_counts, field_labels, field_id, order=None),
-        level=_facet(level_counts, {k: str(v) for k, v in Level.choices}, level or None, order=Level.values),
+        field=_facet(field_counts, field_labels, field_id),
+        level=_facet(level_counts, dict(_choices(Level)), level or None, order=Level.values),
         online_level=_facet(
-            online_counts,
-            {k: str(v) for k, v in OnlineLevel.choices},
-            online_level or None,
-            order=OnlineLevel.values,
+            online_counts, dict(_choices(OnlineLevel)), online_level or None, order=OnlineLevel.values
         ),
-        agency=_facet(
-            agency_counts,
-            {a.code: a.name for a in agencies.values()},
-            agency_code or None,
-            order=None,
-        ),
+        agency=_facet(agency_counts, agency_labels, agency_code or None),
     )
 
     page_ids = [r.id for r in matches[offset : offset + limit]]
     by_id = Procedure.objects.select_related("field").in_bulk(page_ids) if page_ids else {}
-    items = [by_id[i] for i in page_ids if i in by_id]
     return SearchResult(
-        items=items,
+        items=[by_id[i] for i in page_ids if i in by_id],
         total=len(matches),
         facets=facets,
         limit=limit,
         offset=offset,
         corrections=corrections,
     )
+
+
+def _choices(choices: type[Level] | type[OnlineLevel]) -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in choices.choices]

@@ -1,20 +1,27 @@
 """The full-text index of the procedure catalog search (tinhso/procedures/search.py).
 
-Both databases index the same two folded columns, `name_folded` and `body_folded`, split into the same
-words (runs of a-z and 0-9: the text is already folded to ASCII lower case, so diacritics and case play no
-part), so that a word matches the same procedures on both:
+The search asks the database one thing: which procedures hold a word (or a word starting with some
+letters) in their name or their body. Both databases answer it from a side index kept in step with
+`procedures_procedure` by database triggers — not Django signals, so every write is covered: the importer,
+the admin, a bulk update, raw SQL — over the same text split into the same words: runs of a-z and 0-9 of
+the folded columns `name_folded` and `body_folded` (already ASCII lower case, so diacritics and case play
+no part). The side indexes are not models: only search.py reads them, and Django never writes them.
 
-- PostgreSQL: two `tsvector` columns, `search_name` and `search_body`, with GIN indexes, set by a
-  trigger from `to_tsvector('simple', …)` of the folded columns (no stemming, no stop words; the
-  `regexp_replace` first turns every non-word character into a space, so the default parser sees nothing
-  but plain words and numbers, never a file path, a host name or a hyphenated word). The columns are not
-  model fields: only search.py reads them, and Django never writes them. No extension is needed: the
-  text is folded in Python before it is stored (no `unaccent`), and trigram similarity is not used
-  (SQLite has no equivalent, and the results must be the same on both).
-- SQLite: an FTS5 table over the same columns with external content (the index only, no copy of the
-  text), kept in step by triggers on `procedures_procedure` — database triggers, not Django signals, so
-  every write is covered: the importer, the admin, a bulk update, raw SQL. `detail=column` keeps what the
-  search asks (which column holds a word) and drops word positions it never uses.
+- SQLite: an FTS5 table with external content (the index only, no copy of the text). `detail=none`: the
+  search never asks which column or where in it a word stands (names are ranked in Python), so the index
+  keeps only which rows hold a word; prefix indexes of 2 and 3 letters for as-you-type queries.
+- PostgreSQL: a narrow table of one `tsvector` per procedure (name and body together), with a GIN index.
+  `to_tsvector('simple', …)`: no stemming, no stop words; `regexp_replace` first turns every non-word
+  character into a space, so the parser sees nothing but plain words and numbers (never a file path, a
+  host name or a hyphenated word, which it would keep whole). `strip` drops the word positions the search
+  does not use, which keeps the vector small enough to stay in the row uncompressed (`toast_tuple_target`):
+  a scan testing a word against every procedure then costs microseconds per row, where a vector
+  compressed or moved out of the row (as a column of `procedures_procedure` would be, beside the body)
+  costs a decompression each time and made a common word's scan take seconds. No foreign key, so that
+  Django's TRUNCATE of `procedures_procedure` (the test database's flush) goes through; a statement
+  trigger empties the index with it. No extension is needed: the text is folded in Python before it is
+  stored (no `unaccent`), and trigram similarity is not used (SQLite has no equivalent, and the results
+  must be the same on both).
 
 On SQLite a later migration that rebuilds `procedures_procedure` (SQLite alters a table by copying it)
 drops the triggers with the old table: such a migration must call `install` again, which also rebuilds
@@ -27,7 +34,7 @@ SQLITE_INSTALL = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS procedures_procedure_fts USING fts5(
         name_folded, body_folded,
         content='procedures_procedure', content_rowid='id',
-        tokenize="unicode61 remove_diacritics 0", detail=column, prefix='2 3'
+        tokenize="unicode61 remove_diacritics 0", detail=none, prefix='2 3'
     )""",
     "DROP TRIGGER IF EXISTS procedures_procedure_fts_insert",
     """CREATE TRIGGER procedures_procedure_fts_insert AFTER INSERT ON procedures_procedure BEGIN
@@ -57,34 +64,51 @@ SQLITE_DROP = [
     "DROP TABLE IF EXISTS procedures_procedure_fts",
 ]
 
-# Columns, not expression indexes: with an expression index, a plan that scans the table (the planner's
-# choice for a word most procedures hold) recomputes the expression for every row, seconds for the bodies.
-# Filled by a trigger rather than GENERATED ... STORED: PostgreSQL refuses to change the type of a column a
-# generated column reads, and the folded columns' lengths may change; a trigger function does not pin them.
+POSTGRESQL_WORDS = (
+    "strip(to_tsvector('simple'::regconfig, "
+    "regexp_replace({row}.name_folded || ' ' || {row}.body_folded, '[^a-z0-9]+', ' ', 'g')))"
+)
 POSTGRESQL_INSTALL = [
-    "ALTER TABLE procedures_procedure ADD COLUMN IF NOT EXISTS search_name tsvector",
-    "ALTER TABLE procedures_procedure ADD COLUMN IF NOT EXISTS search_body tsvector",
-    """CREATE OR REPLACE FUNCTION procedures_procedure_search_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE TABLE IF NOT EXISTS procedures_procedure_search (
+        id bigint PRIMARY KEY,
+        words tsvector NOT NULL
+    ) WITH (toast_tuple_target = 8160)""",
+    "CREATE INDEX IF NOT EXISTS procedures_procedure_search_words ON procedures_procedure_search USING gin (words)",
+    f"""CREATE OR REPLACE FUNCTION procedures_procedure_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        NEW.search_name := to_tsvector('simple'::regconfig, regexp_replace(NEW.name_folded, '[^a-z0-9]+', ' ', 'g'));
-        NEW.search_body := to_tsvector('simple'::regconfig, regexp_replace(NEW.body_folded, '[^a-z0-9]+', ' ', 'g'));
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM procedures_procedure_search WHERE id = OLD.id;
+            RETURN OLD;
+        END IF;
+        INSERT INTO procedures_procedure_search (id, words) VALUES (NEW.id, {POSTGRESQL_WORDS.format(row="NEW")})
+        ON CONFLICT (id) DO UPDATE SET words = EXCLUDED.words;
         RETURN NEW;
     END
     $$""",
-    "DROP TRIGGER IF EXISTS procedures_procedure_search_vectors ON procedures_procedure",
-    """CREATE TRIGGER procedures_procedure_search_vectors
-    BEFORE INSERT OR UPDATE OF name_folded, body_folded ON procedures_procedure
-    FOR EACH ROW EXECUTE FUNCTION procedures_procedure_search_vectors()""",
-    # Fill the rows that are already there (the trigger computes both columns).
-    "UPDATE procedures_procedure SET name_folded = name_folded",
-    "CREATE INDEX IF NOT EXISTS procedures_procedure_search_name ON procedures_procedure USING gin (search_name)",
-    "CREATE INDEX IF NOT EXISTS procedures_procedure_search_body ON procedures_procedure USING gin (search_body)",
+    """CREATE OR REPLACE FUNCTION procedures_procedure_search_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE procedures_procedure_search;
+        RETURN NULL;
+    END
+    $$""",
+    "DROP TRIGGER IF EXISTS procedures_procedure_search_sync ON procedures_procedure",
+    """CREATE TRIGGER procedures_procedure_search_sync
+    AFTER INSERT OR UPDATE OF name_folded, body_folded OR DELETE ON procedures_procedure
+    FOR EACH ROW EXECUTE FUNCTION procedures_procedure_search_sync()""",
+    "DROP TRIGGER IF EXISTS procedures_procedure_search_truncate ON procedures_procedure",
+    """CREATE TRIGGER procedures_procedure_search_truncate AFTER TRUNCATE ON procedures_procedure
+    FOR EACH STATEMENT EXECUTE FUNCTION procedures_procedure_search_truncate()""",
+    # Index the rows that are already there (and repair an index that missed some).
+    "DELETE FROM procedures_procedure_search",
+    f"""INSERT INTO procedures_procedure_search (id, words)
+    SELECT p.id, {POSTGRESQL_WORDS.format(row="p")} FROM procedures_procedure p""",
 ]
 POSTGRESQL_DROP = [
-    "DROP TRIGGER IF EXISTS procedures_procedure_search_vectors ON procedures_procedure",
-    "DROP FUNCTION IF EXISTS procedures_procedure_search_vectors()",
-    "ALTER TABLE procedures_procedure DROP COLUMN IF EXISTS search_name",
-    "ALTER TABLE procedures_procedure DROP COLUMN IF EXISTS search_body",
+    "DROP TRIGGER IF EXISTS procedures_procedure_search_sync ON procedures_procedure",
+    "DROP TRIGGER IF EXISTS procedures_procedure_search_truncate ON procedures_procedure",
+    "DROP FUNCTION IF EXISTS procedures_procedure_search_sync()",
+    "DROP FUNCTION IF EXISTS procedures_procedure_search_truncate()",
+    "DROP TABLE IF EXISTS procedures_procedure_search",
 ]
 
 

@@ -115,8 +115,9 @@ def test_a_procedure_in_full(
     assert body["decision_number"] == "163/QĐ-BTP"
     version = catalog[BIRTH].current_version
     assert version is not None and body["version"] == version.number
-    assert [c["channel"] for c in body["channels"]] == ["direct", "online", "postal"]
-    direct = body["channels"][0]
+    # In the national page's order; each row with its time and fee.
+    assert sorted(c["channel"] for c in body["channels"]) == ["direct", "online", "postal"]
+    direct = next(c for c in body["channels"] if c["channel"] == "direct")
     assert direct["channel_label"] == "Trực tiếp"
     assert direct["time_value"] is None and direct["time_text"] == "1"
     assert direct["fee_kind"] == "free" and direct["fee_kind_label"] == "Miễn phí" and direct["fees"] == []
@@ -141,7 +142,7 @@ def test_fees_and_times_are_numbers(client: Client, catalog: dict[str, Procedure
     direct = next(c for c in body["channels"] if c["channel"] == "direct")
     assert direct["time_value"] == 7 and direct["time_unit"] == "working_day"
     assert direct["time_unit_label"] == "ngày làm việc"
-    assert [f["amount_vnd"] for f in direct["fees"]] == [20000]
+    assert [(f["amount_vnd"], f["currency"]) for f in direct["fees"]] == [(20000, "VND")]
 
 
 def test_an_unknown_procedure_is_404(client: Client, catalog: dict[str, Procedure]) -> None:

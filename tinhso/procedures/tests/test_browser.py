@@ -5,12 +5,14 @@ axe-core's checks. Screenshots go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tinhso.accounts.models import Agency
+from tinhso.accounts.models import Agency, Role
+from tinhso.accounts.tests import factories
 from tinhso.procedures import services
 from tinhso.procedures.models import Procedure
 from tinhso.procedures.tests.catalog_fixtures import BIRTH, PERMANENT_RESIDENCE, catalog_load
@@ -77,6 +79,10 @@ def test_the_procedure_page_on_a_desktop(
         assert response and response.status == 200
         assert horizontal_overflow(page) <= 0
         screenshot(page, f"procedure-{name}-desktop", full_page=True)
+        for section in ("thoi-han", "noi-nop"):
+            page.locator(f"#{section}").scroll_into_view_if_needed()
+            page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
+            screenshot(page, f"procedure-{name}-desktop-{section}")
     page.goto(f"{site}/procedures/")
     screenshot(page, "procedures-desktop")
 
@@ -90,13 +96,14 @@ def test_typing_in_the_catalog_search_updates_results_and_filter_counts_in_place
     assert page.get_by_test_id("result-count").inner_text() == total
     page.evaluate("window.__sameDocument = true")
     page.locator("#id_q").click()
-    page.keyboard.type("thuong tru", delay=30)
-    # The address bar follows the last response (earlier ones, for "thu", "thuong", may arrive first).
-    page.wait_for_function("/[?&]q=thuong(\\+|%20)tru/.test(location.search)")
-    assert "Đăng ký thường trú" in page.locator("#results tbody tr").first.inner_text()
+    page.keyboard.type("tam vang", delay=30)
+    # The address bar follows the last response (earlier ones, for "t", "tam", may arrive first).
+    page.wait_for_function("/[?&]q=tam(\\+|%20)vang/.test(location.search)")
+    assert "Khai báo tạm vắng" in page.locator("#results tbody tr").first.inner_text()
     assert page.evaluate("window.__sameDocument") is True
     assert page.evaluate("document.activeElement.id") == "id_q"
-    # The filters' counts followed the search: the agency filter now offers no agency (nothing bound).
+    # The filters' counts followed the search: no agency carries out "tạm vắng" (only birth registration
+    # is bound), so the agency filter offers none.
     agency_options = page.locator("#id_agency option").all_inner_texts()
     assert agency_options == ["Tất cả cơ quan"], agency_options
 
@@ -157,3 +164,43 @@ def test_the_catalog_pages_fit_a_phone_and_have_no_serious_accessibility_violati
                 )
                 assert not heights or min(heights) >= 44, (path, heights)
     assert not problems, problems
+
+
+def test_a_catalog_admin_sees_what_was_not_read_and_corrects_the_time_in_the_admin(
+    site: str, catalog: dict[str, Procedure], new_page: Any, screenshot: Any, settings: Any
+) -> None:
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = False  # the two-factor flow has its own tests
+    admin = factories.official(
+        username="danhmuc-test", agency_prefix="000.00.01", roles=(Role.CATALOG_ADMIN,)
+    )
+    page = new_page()
+    page.goto(f"{site}/accounts/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+    page.goto(f"{site}/procedures/{BIRTH}/")
+    problems = page.get_by_test_id("parse-problems")
+    assert "cach_thuc_thuc_hien" in problems.inner_text()
+    screenshot(page, "procedure-birth-registration-catalog-admin")
+    problems.get_by_role("link", name="Sửa nội dung thủ tục").click()
+    page.wait_for_load_state()
+    screenshot(page, "admin-procedure-content-form-top")
+    assert horizontal_overflow(page) <= 0
+    rows = page.get_by_test_id("channels-row")
+    for i in range(rows.count()):
+        if page.locator(f"#id_channels-{i}-channel").input_value():
+            page.fill(f"#id_channels-{i}-time_value", "1")
+            page.select_option(f"#id_channels-{i}-time_unit", "working_day")
+    page.get_by_label(re.compile("cach_thuc_thuc_hien")).first.check()
+    page.fill("#id_note", "Thời hạn 1 ngày làm việc (Luật Hộ tịch, Điều 16)")
+    screenshot(page, "admin-procedure-content-form")
+    page.get_by_role("button", name="Lưu phiên bản mới").click()
+    page.wait_for_load_state()
+    assert "Đã lưu phiên bản 2 của thủ tục 1.001193." in page.locator(".messagelist").inner_text()
+    screenshot(page, "admin-procedure-after-correction")
+
+    page.goto(f"{site}/procedures/{BIRTH}/")
+    assert page.get_by_test_id("time-direct").inner_text() == "1 ngày làm việc"
+    assert "Phiên bản 2" in page.get_by_test_id("version").inner_text()

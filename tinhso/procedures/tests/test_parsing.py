@@ -414,3 +414,15 @@ def test_every_national_record_parses_at_the_measured_rates():
     assert len(files) == 1853
     rates = {name: parsed[name] / stated[name] for name in FLOORS}
     assert all(rates[name] >= floor for name, floor in FLOORS.items()), rates
+
+
+def test_decomposed_letters_of_the_portal_are_read_as_composed_nfc():
+    import unicodedata
+
+    from tinhso.procedures.parsing import parse_record
+
+    raw = json.loads((RECORDS / "1.001193.json").read_text(encoding="utf-8"))
+    raw["ten_thu_tuc"] = unicodedata.normalize("NFD", raw["ten_thu_tuc"])
+    parsed = parse_record(raw)
+    assert parsed.name == "Thủ tục đăng ký khai sinh"
+    assert unicodedata.is_normalized("NFC", parsed.name)
