@@ -204,7 +204,9 @@ class Fee(models.Model):
     label = models.CharField(_("khoản thu"), max_length=300, blank=True)
     # In `currency` units (đồng, or dollars for USD): the name is kept from the first schema.
     amount_vnd = models.PositiveBigIntegerField(_("số tiền"))
-    currency = models.CharField(_("đơn vị tiền"), max_length=3, choices=Currency.choices, default=Currency.VND)
+    currency = models.CharField(
+        _("đơn vị tiền"), max_length=3, choices=Currency.choices, default=Currency.VND
+    )
 
     class Meta:
         ordering = ["rule", "order"]

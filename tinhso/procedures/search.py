@@ -21,37 +21,45 @@ filter (as faceted search does: choosing "Cấp xã" still shows how many matche
 How a query is read and ranked
 -------------------------------
 The query is folded (`core.text.fold`) and split into words: runs of a-z and 0-9, like the index (see
-migration 0002). Each word also matches its y/i spelling ("ky"/"ki", "ly"/"li", "quy"/"qui": both are
-correct Vietnamese), and a few acronyms people type are spelled out ("cccd" -> "can cuoc"). The last word
-also matches as a prefix (as-you-type), at half weight. A word found nowhere is read as the word of the
-catalog's procedure names one letter away from it, if there is one, else ignored: an extra word
+migration 0002). Acronyms and everyday phrases are replaced by the catalog's words (SYNONYMS: "cccd" ->
+"can cuoc", "so do" -> "giay chung nhan quyen su dung dat"). Each word also matches its y/i spelling
+("ky"/"ki", "ly"/"li", "quy"/"qui": both are correct Vietnamese). The last word also matches as the start
+of a word (as-you-type), at PREFIX_WEIGHT. A word no procedure holds is read as the word of the
+procedure names one letter away from it (`corrections`), if there is one, else ignored: an extra word
 never empties the results.
 
 Each word weighs its rarity (BM25's idf over the procedures whose name or body holds it). A procedure
 scores, per word, the larger of
-- the word's weight × a name-length factor (BM25's, clamped to at least NAME_FLOOR) when its name holds
-  the word: a short name that the query covers beats a long one that merely contains it, and
-- BODY_WEIGHT × the word's weight when only its body does (so a name match always counts more);
-plus ADJACENT_BONUS for each pair of consecutive query words that stand side by side in the name (the
-words of "khai sinh" together, not scattered). A procedure whose national code the query names comes
-first. Ties go to the smaller code.
+- the word's weight × a name-length factor when its name holds the word. The factor is BM25's length
+  normalisation (clamped to at least NAME_FLOOR), over the name's words up to the last query word found
+  and TAIL_WEIGHT of each word after it: a name says what the procedure is first ("Chứng thực bản sao
+  …"), then for whom and where, so a short name the query covers comes first, and a long name that
+  starts with the query is not buried under short ones that merely contain its words;
+- BODY_WEIGHT × the word's weight when only its body holds it: a name match always counts more;
+plus ADJACENT_BONUS for each pair of consecutive query words side by side in the name (the words of
+"khai sinh" together, not scattered). Word order otherwise plays no part. A procedure whose national code
+the query names (or starts) comes first. Ties go to the smaller code.
 
 A procedure is a match when the words it holds (name or body) carry at least MIN_MATCH of the query's
-weight, and it scores at least MIN_RELATIVE of the best match: a missing word or an extra word lowers a
-score, it does not exclude the procedure, while a procedure that shares only a common word with the
-query ("thu tuc", "cap") is left out.
+weight and it scores at least MIN_RELATIVE of the best match: a missing word or an extra word lowers a
+score, it does not exclude the procedure, while one that shares only a common word with the query
+("thu tuc", "cap") is left out. The constants are tuned on bench/procedure_queries.csv, whose top-1 and
+top-3 hit rates `make bench` reports (bench/relevance.py).
 
 Same results on both databases
 ------------------------------
-The database answers one question only: which procedures hold a word (exactly or as a prefix) in the
-name, the body or either, through its full-text index (an FTS5 table on SQLite, GIN indexes on
-`to_tsvector('simple', …)` on PostgreSQL), from the same folded text split into the same words. Everything
-else (weights, scores, order, the cut-off, the facets of the three procedure columns) is computed here
-in Python from those answers and the folded names, so it cannot differ between the databases. Weights
-enter SQL only as integers (the minimum-match filter), so no floating-point sum is compared there.
+The database answers one question only, through its full-text index (migration 0002: an FTS5 table on
+SQLite, a GIN-indexed `tsvector` table on PostgreSQL) over the same folded text split into the same words:
+which procedures hold a word, whole or as a prefix, in their name or body. Everything else (weights,
+scores, order, the cut-off, the facets of the procedure columns) is computed here in Python from those
+answers and the folded names, so it cannot differ between the databases. Weights enter SQL only as
+integers (the minimum-match filter), so no floating-point sum is compared there. The tests run the same
+cases on both.
 
-Queries: two for the word counts and the candidates, one per agency filter or facet, one for the page;
-one more, over the procedure names, when a word needs a correction.
+Cost: four queries (word counts; the candidates with the words each holds; the agency facet; the page),
+one more with an agency filter, and one over the procedure names when a word needs a correction. The
+index is asked first for the rarest words a match must hold (MaxScore), so a query with a rare word reads
+few rows even when its other words are everywhere.
 """
 
 # The SQL here is assembled from constants (table names, fixed fragments); every value, the query's
@@ -80,6 +88,8 @@ from tinhso.procedures.models import Level, OnlineLevel, Procedure, ProcedureBin
 K1 = 1.2  # BM25 term saturation, here only through the length factor: a name holds a word or not
 B = 0.75  # how much a longer name is penalised
 AVERAGE_NAME_WORDS = 20.0  # about the catalog's mean (22; median 17); a constant, not a query per search
+TAIL_WEIGHT = 0.25  # a name word after the last query word found counts as a quarter of a word
+HEAD_WEIGHT = 0.1  # of the heaviest term's weight: lighter words found do not extend a name's head
 NAME_FLOOR = 0.6  # the length factor's least value: a name match never counts less than 2 × a body match
 BODY_WEIGHT = 0.3
 PREFIX_WEIGHT = 0.5  # a last word matched only as the start of a word ("kha" -> "khai")
@@ -97,8 +107,10 @@ CODE_PREFIX = re.compile(r"[1-3]\.\d{1,5}")
 # A syllable ending in y or i after consonants only: both spellings are in use (kỹ/kĩ, lý/lí, quy/qui).
 Y_OR_I = re.compile(r"([bcdghklmnpqrstvx]+|qu)[yi]")
 
-# Acronyms people type for words the catalog spells out.
-ACRONYMS: dict[str, str] = {
+# What people type for what the catalog says: acronyms, and everyday words for official ones. A query's
+# phrase is replaced by the catalog's words (longest phrase first).
+SYNONYMS: dict[str, str] = {
+    # Acronyms
     "cccd": "can cuoc",
     "cmnd": "chung minh nhan dan",
     "gplx": "giay phep lai xe",
@@ -109,6 +121,7 @@ ACRONYMS: dict[str, str] = {
     "gpkd": "giay phep kinh doanh",
     "hkd": "ho kinh doanh",
     "htx": "hop tac xa",
+    "dn": "doanh nghiep",
     "mst": "ma so thue",
     "gtgt": "gia tri gia tang",
     "tncn": "thu nhap ca nhan",
@@ -116,9 +129,37 @@ ACRONYMS: dict[str, str] = {
     "bhxh": "bao hiem xa hoi",
     "bhyt": "bao hiem y te",
     "lltp": "ly lich tu phap",
+    "pccc": "phong chay chua chay",
     "xnc": "xuat nhap canh",
-    "vbhn": "van ban hop nhat",
+    # Everyday words
+    "bao tu": "khai tu",  # báo tử: a death is registered (đăng ký khai tử)
+    "doc than": "tinh trang hon nhan",  # giấy xác nhận độc thân
+    "sao y": "chung thuc ban sao",  # sao y bản chính
+    "ho khau": "thuong tru",  # nhập hộ khẩu: the household book is gone, the phrase is not
+    "so do": "giay chung nhan quyen su dung dat",  # sổ đỏ
+    "so hong": "giay chung nhan quyen so huu nha o",  # sổ hồng
+    "bang lai": "giay phep lai",  # bằng lái xe
+    "xe may": "xe",  # registration procedures say "xe" for every vehicle
 }
+_SYNONYMS = {tuple(k.split()): v.split() for k, v in SYNONYMS.items()}
+_LONGEST_SYNONYM = max(len(k) for k in _SYNONYMS)
+
+
+def _spell_out(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_LONGEST_SYNONYM, len(words) - i), 0, -1):
+            replacement = _SYNONYMS.get(tuple(words[i : i + n]))
+            if replacement is not None:
+                out.extend(replacement)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
 
 PROCEDURE_TABLE = Procedure._meta.db_table
 FTS_TABLE = f"{PROCEDURE_TABLE}_fts"  # SQLite only (migration 0002)
@@ -198,10 +239,7 @@ def parse_query(q: str) -> ParsedQuery:
     code_prefix = folded if not codes and CODE_PREFIX.fullmatch(folded) else ""
     if code_prefix:
         rest = ""
-    words: list[str] = []
-    for word in WORD.findall(rest):
-        words.extend(ACRONYMS.get(word, word).split())
-    words = words[: MAX_WORDS * 2]
+    words = _spell_out(WORD.findall(rest))[: MAX_WORDS * 2]
     distinct = list(dict.fromkeys(words))[:MAX_WORDS]
     # As-you-type: the last word may be unfinished. Not a number ("20" is not the start of "2019") and
     # not a single letter, which starts too many words to mean anything.
@@ -475,8 +513,8 @@ def _name_words(name_folded: str) -> tuple[int, dict[str, tuple[int, ...]]]:
     return len(words), {word: tuple(at) for word, at in positions.items()}
 
 
-@functools.lru_cache(maxsize=512)
-def _length_factor(words: int) -> float:
+@functools.lru_cache(maxsize=4096)
+def _length_factor(words: float) -> float:
     """BM25's length normalisation for a name of `words` words, at least NAME_FLOOR."""
     return max((K1 + 1) / (1 + K1 * (1 - B + B * words / AVERAGE_NAME_WORDS)), NAME_FLOOR)
 
@@ -492,17 +530,16 @@ class _Scorer:
             if a != b and a in index and b in index and (index[a], index[b]) not in pairs:
                 pairs.append((index[a], index[b]))
         self.pairs = pairs
+        self.heavy = HEAD_WEIGHT * max((t.top for t in self.terms), default=0.0)
 
     def score(self, name_folded: str, held: Sequence[float]) -> float:
         """The text score of one procedure (see the module docstring). `held` is the weight each term
         earns from the name or body; a term the name holds earns it as a name match, so `held` counts as
         a body match only where the name does not hold the term."""
         n_words, positions = _name_words(name_folded)
-        length = _length_factor(n_words)
-        score = 0.0
         where: list[tuple[int, ...]] = []
         in_name: list[float] = []
-        for term, in_text in zip(self.terms, held, strict=True):
+        for term in self.terms:
             at: tuple[int, ...] = ()
             for variant in term.variants:
                 at += positions.get(variant, ())
@@ -515,6 +552,16 @@ class _Scorer:
                 earned = term.prefix_weight if at else 0.0
             where.append(at)
             in_name.append(earned)
+        # A name says what the procedure is first, then whom and where it is for: the words up to the last
+        # query word found count in full, those after it at TAIL_WEIGHT. Only words that weigh: a common
+        # word found far down the name (hồ sơ folds to "ho") does not stretch the head to it.
+        head = max(
+            (min(at) + 1 for at, earned in zip(where, in_name, strict=True) if at and earned >= self.heavy),
+            default=n_words,
+        )
+        length = _length_factor(head + TAIL_WEIGHT * (n_words - head))
+        score = 0.0
+        for earned, in_text in zip(in_name, held, strict=True):
             score += max(earned * length, BODY_WEIGHT * in_text)
         for a, b in self.pairs:
             if where[a] and where[b] and any(i + 1 in where[b] for i in where[a]):

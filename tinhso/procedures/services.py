@@ -48,7 +48,8 @@ Outcome = Literal["created", "updated", "unchanged"]
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        # Canonical: "7", "7.0" and "7.00" are one value, so they hash alike ("0.5", never "5E-1").
+        return format(value.normalize(), "f")
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -57,7 +58,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def parsed_to_dict(parsed: p.ParsedProcedure) -> dict[str, Any]:
-    return _jsonable(dataclasses.asdict(parsed))  # type: ignore[no-any-return]
+    return _jsonable(dataclasses.asdict(parsed))
 
 
 def parsed_from_dict(data: dict[str, Any]) -> p.ParsedProcedure:
@@ -133,7 +134,11 @@ class ImportResult:
 
 @transaction.atomic
 def procedure_import(
-    *, parsed: p.ParsedProcedure, actor: User | None = None, source: str = ProcedureVersion.Source.IMPORT
+    *,
+    parsed: p.ParsedProcedure,
+    actor: User | None = None,
+    source: str = ProcedureVersion.Source.IMPORT,
+    note: str = "",
 ) -> ImportResult:
     """Import one parsed record, whole or not at all. The same content again changes nothing; changed
     content makes a new version, which becomes current.
@@ -195,6 +200,7 @@ def procedure_import(
         conditions=parsed.conditions,
         online_level=parsed.online_level,
         created_by=actor,
+        note=note,
     )
     for order, c in enumerate(parsed.channels):
         rule = ChannelRule.objects.create(
@@ -252,6 +258,7 @@ def procedure_import(
             "content_hash": digest,
             "source": source,
             "problems": len(parsed.problems),
+            **({"note": note} if note else {}),
         },
     )
     return ImportResult(parsed.code, outcome, version)
@@ -450,7 +457,4 @@ def version_to_parsed(version: ProcedureVersion) -> p.ParsedProcedure:
 
 def procedure_edit(*, parsed: p.ParsedProcedure, actor: User | None, note: str = "") -> ImportResult:
     """An official's correction of a procedure's content: a new version (source "edit"), audited."""
-    result = procedure_import(parsed=parsed, actor=actor, source=ProcedureVersion.Source.EDIT)
-    if note and result.version is not None and result.outcome != "unchanged":
-        ProcedureVersion.objects.filter(pk=result.version.pk).update(note=note)
-    return result
+    return procedure_import(parsed=parsed, actor=actor, source=ProcedureVersion.Source.EDIT, note=note)

@@ -326,6 +326,18 @@ def test_a_catalog_admin_binds_a_procedure_to_an_agency_through_the_service(
     assert binding.local_code == f"{BIRTH}.{HA_GIANG_2}" and binding.is_active
     entry = AuditEntry.objects.get(event="procedure.bound", target_id=binding.local_code)
     assert entry.actor_id == catalog_admin.pk
+    # The procedure is picked by typing its name, without diacritics too.
+    found = client.get(
+        "/admin/autocomplete/",
+        {
+            "term": "khai sinh",
+            "app_label": "procedures",
+            "model_name": "procedurebinding",
+            "field_name": "procedure",
+        },
+    )
+    assert found.status_code == 200
+    assert str(catalog[BIRTH].pk) in [r["id"] for r in found.json()["results"]]
     # The same pair again is refused by the form.
     again = client.post("/admin/procedures/procedurebinding/add/", data)
     assert again.status_code == 200 and ProcedureBinding.objects.count() == 1

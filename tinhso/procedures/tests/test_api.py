@@ -13,7 +13,13 @@ from tinhso.accounts.models import Agency
 from tinhso.accounts.tests import factories
 from tinhso.procedures import services
 from tinhso.procedures.models import Procedure
-from tinhso.procedures.tests.catalog_fixtures import BIRTH, PERMANENT_RESIDENCE, catalog_load, catalog_records
+from tinhso.procedures.tests.catalog_fixtures import (
+    BIRTH,
+    CERTIFIED_COPY,
+    PERMANENT_RESIDENCE,
+    catalog_load,
+    catalog_records,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +149,12 @@ def test_fees_and_times_are_numbers(client: Client, catalog: dict[str, Procedure
     assert direct["time_value"] == 7 and direct["time_unit"] == "working_day"
     assert direct["time_unit_label"] == "ngày làm việc"
     assert [(f["amount_vnd"], f["currency"]) for f in direct["fees"]] == [(20000, "VND")]
+
+
+def test_fees_stated_in_dollars_say_so(client: Client, catalog: dict[str, Procedure]) -> None:
+    body = client.get(f"/api/procedures/{CERTIFIED_COPY}").json()
+    fees = [(f["amount_vnd"], f["currency"]) for c in body["channels"] for f in c["fees"]]
+    assert fees == [(2000, "VND"), (10, "USD")]
 
 
 def test_an_unknown_procedure_is_404(client: Client, catalog: dict[str, Procedure]) -> None:

@@ -96,7 +96,7 @@ def test_a_changed_record_makes_a_new_version_and_keeps_the_old_one_intact():
     changed = birth_registration()
     changed.channels[0].time_value = Decimal(3)
     result = services.procedure_import(parsed=changed)
-    assert result.outcome == "updated"
+    assert result.outcome == "updated" and result.version is not None
     proc = Procedure.objects.get(code="1.001193")
     assert proc.current_version == result.version and result.version.number == 2
     assert first is not None

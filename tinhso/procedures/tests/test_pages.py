@@ -17,7 +17,13 @@ from tinhso.accounts.models import Agency, Role
 from tinhso.accounts.tests import factories
 from tinhso.procedures import services, views
 from tinhso.procedures.models import Procedure
-from tinhso.procedures.tests.catalog_fixtures import BIRTH, PERMANENT_RESIDENCE, catalog_load, catalog_records
+from tinhso.procedures.tests.catalog_fixtures import (
+    BIRTH,
+    CERTIFIED_COPY,
+    PERMANENT_RESIDENCE,
+    catalog_load,
+    catalog_records,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -278,6 +284,16 @@ def test_fees_are_written_in_dong_with_a_dot_between_thousands(
     times = section(text_of(client.get(f"/procedures/{PERMANENT_RESIDENCE}/")), "thoi-han")
     assert "20.000 đồng" in times and "10.000 đồng" in times
     assert "7 ngày làm việc" in times
+
+
+def test_a_channel_may_have_several_rows_and_fees_in_dollars(
+    client: Client, catalog: dict[str, Procedure]
+) -> None:
+    # Certified copies: 2.000 đồng a page at the commune, 10 dollars a copy at an embassy.
+    times = section(text_of(client.get(f"/procedures/{CERTIFIED_COPY}/")), "thoi-han")
+    assert times.count('<td class="primary" data-label="Hình thức nộp">Trực tiếp</td>') == 2
+    assert "<li>2.000 đồng</li>" in times and "<li>10 USD</li>" in times
+    assert "(/trang)" in times  # the fee cell as written, under "Ghi chú về phí"
 
 
 def test_an_online_procedure_offers_to_submit_online_and_an_information_only_one_does_not(
