@@ -72,8 +72,9 @@ class Procedure(models.Model):
     """
 
     code = models.CharField(_("mã thủ tục"), max_length=8, unique=True, validators=[procedure_code_validator])
-    name = models.CharField(_("tên thủ tục"), max_length=500)
-    name_folded = models.CharField(max_length=500, editable=False)
+    # Text, not a bounded string: 11 national names run past 500 characters (the longest 1,094).
+    name = models.TextField(_("tên thủ tục"))
+    name_folded = models.TextField(editable=False)
     field = models.ForeignKey(
         ProcedureField, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực")
     )
@@ -127,7 +128,7 @@ class ProcedureVersion(models.Model):
     source_url = models.URLField(_("trang nguồn"), max_length=300, blank=True)
     decision_number = models.CharField(_("số quyết định công bố"), max_length=100, blank=True)
     effective_date = models.DateField(_("ngày hiệu lực"), null=True, blank=True)
-    name = models.CharField(_("tên thủ tục"), max_length=500)
+    name = models.TextField(_("tên thủ tục"))
     field_name = models.CharField(_("lĩnh vực"), max_length=200)
     levels = models.JSONField(_("cấp thực hiện"), default=list)
     procedure_type = models.CharField(_("loại thủ tục"), max_length=200, blank=True)

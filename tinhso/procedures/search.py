@@ -13,10 +13,11 @@
   field id or agency code matches nothing; an unknown level or online level raises ValueError.
 - `limit`, `offset`: the page of `items` (0 ≤ limit; 0 ≤ offset), after ranking.
 
-`SearchResult.items` are the page's `Procedure`s (with `field` loaded), best first; `total` counts every
-match; `facets` counts the matches per field, level, online level and agency, each ignoring its own
-filter (as faceted search does: choosing "Cấp xã" still shows how many matches each other level has);
-`corrections` maps an unknown word of the query to the catalog word it was read as ("sihn" -> "sinh").
+`SearchResult.items` are the page's `Procedure`s, best first, with `field` loaded and `body_folded` (the
+search's own copy of the body) deferred; `total` counts every match; `facets` counts the matches per
+field, level, online level and agency, each ignoring its own filter (as faceted search does: choosing "Cấp
+xã" still shows how many matches each other level has); `corrections` maps an unknown word of the query
+to the catalog word it was read as ("sihn" -> "sinh").
 
 How a query is read and ranked
 -------------------------------
@@ -41,10 +42,10 @@ plus ADJACENT_BONUS for each pair of consecutive query words side by side in the
 the query names (or starts) comes first. Ties go to the smaller code.
 
 A procedure is a match when the words it holds (name or body) carry at least MIN_MATCH of the query's
-weight and it scores at least MIN_RELATIVE of the best match: a missing word or an extra word lowers a
-score, it does not exclude the procedure, while one that shares only a common word with the query
-("thu tuc", "cap") is left out. The constants are tuned on bench/procedure_queries.csv, whose top-1 and
-top-3 hit rates `make bench` reports (bench/relevance.py).
+weight and it scores at least MIN_RELATIVE of the best
+match: a missing word or an extra word lowers a score, it does not exclude the procedure, while one that
+shares only a common word with the query ("thu tuc", "cap") is left out. The constants are tuned on
+bench/procedure_queries.csv, whose top-1 and top-3 hit rates `make bench` reports (bench/relevance.py).
 
 Same results on both databases
 ------------------------------
@@ -56,10 +57,14 @@ answers and the folded names, so it cannot differ between the databases. Weights
 integers (the minimum-match filter), so no floating-point sum is compared there. The tests run the same
 cases on both.
 
-Cost: four queries (word counts; the candidates with the words each holds; the agency facet; the page),
-one more with an agency filter, and one over the procedure names when a word needs a correction. The
-index is asked first for the rarest words a match must hold (MaxScore), so a query with a rare word reads
-few rows even when its other words are everywhere.
+Cost: a search's answer (the ranked matches and the facets) and its page of procedures are cached under
+the catalog's stamp, a token that database triggers renew on every write to procedures, fields, bindings
+and agencies (migration 0004): a repeated search costs one query (the stamp), another page of it two, and
+no process ever serves an answer older than the catalog. A new search costs five: the stamp, the word
+counts, the candidates with the words each holds, the agency facet, the page (one more with an agency
+filter; one over the procedure names when a word needs a correction). The index is asked first for the
+rarest words a match must hold (MaxScore), so a query with a rare word reads few rows even when its other
+words are everywhere.
 """
 
 # The SQL here is assembled from constants (table names, fixed fragments); every value, the query's
@@ -69,6 +74,7 @@ few rows even when its other words are everywhere.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import re
@@ -77,6 +83,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from tinhso.accounts.models import Agency
@@ -99,6 +107,9 @@ MIN_MATCH = 0.5  # of the query's weight, held in the name or the body
 MIN_RELATIVE = 0.15  # of the best text score
 MAX_WORDS = 12  # a pasted paragraph is cut, not searched word by word
 WEIGHT_SCALE = 1000  # weights as integers in SQL
+# How long a search's answer is kept (settings.PROCEDURE_SEARCH_CACHE_SECONDS overrides; 0: not kept). The
+# catalog's stamp, not this, keeps answers fresh: it only bounds how long an unused one takes memory.
+CACHE_SECONDS = 600
 
 WORD = re.compile(r"[a-z0-9]+")
 # A national code (1.001193), also at the start of a province's local code (1.001193.000.00.30.h60).
@@ -366,10 +377,13 @@ def _one_letter_away(word: str) -> set[str]:
 
 
 def _correct(word: str, vocabulary: Counter[str]) -> str | None:
-    """The most frequent name word one edit (delete, swap, replace, insert) from `word`, if any."""
-    if len(word) < 3 or word.isdigit():
+    """The most frequent name word one edit (delete, swap, replace, insert) from `word`, if any. Not for
+    words under four letters, nor changing the first letter: nearly every short string is one letter from
+    some syllable, and people seldom miss the first letter (a "vang" read as "dang" is a worse answer than
+    none)."""
+    if len(word) < 4 or word.isdigit():
         return None
-    candidates = [w for w in _one_letter_away(word) if w in vocabulary]
+    candidates = [w for w in _one_letter_away(word) if w in vocabulary and w[0] == word[0]]
     if not candidates:
         return None
     return min(candidates, key=lambda w: (-vocabulary[w], w))
@@ -418,6 +432,40 @@ _COLUMNS = (
 _LEVELS = (Level.MINISTRY.value, Level.PROVINCE.value, Level.COMMUNE.value, Level.OTHER.value)
 
 
+def _enough_held(index: _Index, terms: list[Term]) -> tuple[str, list[Any]]:
+    """The condition of a match on the query's words: it holds MIN_MATCH of their weight."""
+    # Integer weights: the sum compared in SQL is exact on every database.
+    scaled = [(round(t.weight * WEIGHT_SCALE), round(t.prefix_weight * WEIGHT_SCALE)) for t in terms]
+    enough = math.ceil(MIN_MATCH * sum(max(pair) for pair in scaled))
+    weighed: list[str] = []
+    params: list[Any] = []
+    # (weight, key, (variants, prefix)): every way a procedure earns weight, a term held whole or (the
+    # last word) as the start of a word.
+    ways: list[tuple[int, str, tuple[Sequence[str], bool]]] = []
+    for term, (exact_w, prefix_w) in zip(terms, scaled, strict=True):
+        exact_sql, exact_params = index.holds(term.variants, prefix=False)
+        cases = f"WHEN {exact_sql} THEN {exact_w} "
+        params.extend(exact_params)
+        ways.append((exact_w, term.word, (term.variants, False)))
+        if term.prefix:
+            prefix_sql, prefix_params = index.holds(term.variants, prefix=True)
+            cases += f"WHEN {prefix_sql} THEN {prefix_w} "
+            params.extend(prefix_params)
+            ways.append((prefix_w, term.word + "*", (term.variants, True)))
+        weighed.append(f"CASE {cases}ELSE 0 END")
+    # A match must earn weight in one of the heaviest ways, those the others together cannot make up for
+    # (MaxScore): asked of the index first, they leave few rows to test when they are rare.
+    necessary = []
+    rest = sum(w for w, _key, _way in ways)
+    for weight, _key, way in sorted(ways, key=lambda w: (-w[0], w[1])):
+        necessary.append(way)
+        rest -= weight
+        if rest < enough:
+            break
+    necessary_sql, necessary_params = index.holds_any(necessary)
+    return f"{necessary_sql} AND ({' + '.join(weighed)}) >= %s", [*necessary_params, *params, enough]
+
+
 def _candidates(index: _Index, parsed: ParsedQuery | None) -> list[_Row]:
     """Every procedure (no query), or those holding enough of the query's weight or named by code, with
     which terms each holds."""
@@ -434,37 +482,9 @@ def _candidates(index: _Index, parsed: ParsedQuery | None) -> list[_Row]:
                 select.append(f"CASE WHEN {sql} THEN 1 ELSE 0 END")
                 select_params.extend(p)
         if terms:
-            # Integer weights: the sum compared in SQL is exact on every database.
-            scaled = [(round(t.weight * WEIGHT_SCALE), round(t.prefix_weight * WEIGHT_SCALE)) for t in terms]
-            enough = math.ceil(MIN_MATCH * sum(max(pair) for pair in scaled))
-            held = []
-            held_params: list[Any] = []
-            # (weight, condition) of every way a procedure can earn weight: a term held whole, a prefix
-            # term held as the start of a word.
-            ways: list[tuple[int, str, tuple[Sequence[str], bool]]] = []
-            for term, (exact_w, prefix_w), exact, prefixed in zip(
-                terms, scaled, exact_held, prefix_held, strict=True
-            ):
-                cases = f"WHEN {exact[0]} THEN {exact_w} "
-                held_params.extend(exact[1])
-                if prefixed:
-                    cases += f"WHEN {prefixed[0]} THEN {prefix_w} "
-                    held_params.extend(prefixed[1])
-                    ways.append((prefix_w, term.word + "*", (term.variants, True)))
-                ways.append((exact_w, term.word, (term.variants, False)))
-                held.append(f"CASE {cases}ELSE 0 END")
-            # A match must earn weight in one of the heaviest ways, those the others together cannot make
-            # up for (MaxScore): asked of the index first, they leave few rows to test when they are rare.
-            necessary = []
-            rest = sum(w for w, _key, _way in ways)
-            for weight, _key, way in sorted(ways, key=lambda w: (-w[0], w[1])):
-                necessary.append(way)
-                rest -= weight
-                if rest < enough:
-                    break
-            sql, p = index.holds_any(necessary)
-            where.append(f"{sql} AND ({' + '.join(held)}) >= %s")
-            where_params.extend([*p, *held_params, enough])
+            sql, p = _enough_held(index, terms)
+            where.append(sql)
+            where_params.extend(p)
         if parsed.codes:
             where.append(f"p.code IN ({', '.join(['%s'] * len(parsed.codes))})")
             where_params.extend(parsed.codes)
@@ -637,24 +657,23 @@ def _label_key(label: str) -> str:
     return fold(label)
 
 
-def procedure_search(
-    *,
-    q: str = "",
-    field_id: int | None = None,
-    level: str = "",
-    online_level: str = "",
-    agency_code: str = "",
-    limit: int = 20,
-    offset: int = 0,
-) -> SearchResult:
-    """Search the procedure catalog; see the module docstring."""
-    if limit < 0 or offset < 0:
-        raise ValueError("limit and offset must be ≥ 0")
-    if level and level not in Level.values:
-        raise ValueError(f"unknown level {level!r}; one of {', '.join(Level.values)}")
-    if online_level and online_level not in OnlineLevel.values:
-        raise ValueError(f"unknown online level {online_level!r}; one of {', '.join(OnlineLevel.values)}")
+STAMP_TABLE = "procedures_search_stamp"  # migration 0004
 
+
+@dataclass(frozen=True)
+class _Found:
+    """What a search finds before its page is loaded; cached under the catalog's stamp. Level labels are
+    translated, so those facets keep their counts only."""
+
+    ids: list[int]  # the matches, best first
+    field: list[FacetValue]
+    level: dict[str, int]
+    online_level: dict[str, int]
+    agency: list[FacetValue]
+    corrections: dict[str, str]
+
+
+def _find(q: str, field_id: int | None, level: str, online_level: str, agency_code: str) -> _Found:
     index = _Index()
     corrections: dict[str, str] = {}
     if q.strip():
@@ -675,43 +694,93 @@ def procedure_search(
             and (skip == "agency" or bound is None or row.id in bound)
         )
 
-    matches = [row for row in rows if passes(row)]
-
     field_counts = Counter(r.field_id for r in rows if passes(r, "field"))
     field_labels = {r.field_id: r.field_name for r in rows}
     if field_id is not None and field_id not in field_labels:
         name = ProcedureField.objects.filter(pk=field_id).values_list("name", flat=True).first()
         if name is not None:
             field_labels[field_id] = name
-    level_counts = Counter(level for r in rows if passes(r, "level") for level in r.levels)
-    online_counts = Counter(r.online_level for r in rows if passes(r, "online_level"))
     for_agencies = [r.id for r in rows if passes(r, "agency")]
     everything = not q.strip() and field_id is None and not level and not online_level
     by_agency = _agency_counts(index, None if everything else for_agencies) if for_agencies else []
-    agency_counts = {code: n for code, _name, n in by_agency}
     agency_labels = {code: name for code, name, _n in by_agency}
     if agency_code and agency_code not in agency_labels:
         name = Agency.objects.filter(code=agency_code).values_list("name", flat=True).first()
         if name is not None:
             agency_labels[agency_code] = name
-    facets = Facets(
+    return _Found(
+        ids=[row.id for row in rows if passes(row)],
         field=_facet(field_counts, field_labels, field_id),
-        level=_facet(level_counts, dict(_choices(Level)), level or None, order=Level.values),
-        online_level=_facet(
-            online_counts, dict(_choices(OnlineLevel)), online_level or None, order=OnlineLevel.values
-        ),
-        agency=_facet(agency_counts, agency_labels, agency_code or None),
+        level=dict(Counter(lv for r in rows if passes(r, "level") for lv in r.levels)),
+        online_level=dict(Counter(r.online_level for r in rows if passes(r, "online_level"))),
+        agency=_facet({code: n for code, _name, n in by_agency}, agency_labels, agency_code or None),
+        corrections=corrections,
     )
 
-    page_ids = [r.id for r in matches[offset : offset + limit]]
-    by_id = Procedure.objects.select_related("field").in_bulk(page_ids) if page_ids else {}
+
+def _cache_key(q: str, field_id: int | None, level: str, online_level: str, agency_code: str) -> str | None:
+    """Where the answer is cached, under the catalog's current stamp (a token that database triggers renew
+    on every write to procedures, fields, bindings and agencies: migration 0004); None: not cached."""
+    if not getattr(settings, "PROCEDURE_SEARCH_CACHE_SECONDS", CACHE_SECONDS):
+        return None
+    stamp = _fetch(f"SELECT token FROM {STAMP_TABLE} WHERE id = 1", [])[0][0]
+    question = (connection.settings_dict["NAME"], " ".join(fold(q).split()), field_id, level, online_level)
+    digest = hashlib.sha256(repr((*question, agency_code)).encode()).hexdigest()
+    return f"procedure_search:{stamp}:{digest}"
+
+
+def _page(ids: list[int]) -> list[Procedure]:
+    # The folded body is the search's own copy, kilobytes a row: not loaded with the page.
+    by_id = Procedure.objects.select_related("field").defer("body_folded").in_bulk(ids) if ids else {}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def procedure_search(
+    *,
+    q: str = "",
+    field_id: int | None = None,
+    level: str = "",
+    online_level: str = "",
+    agency_code: str = "",
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResult:
+    """Search the procedure catalog; see the module docstring."""
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must be ≥ 0")
+    if level and level not in Level.values:
+        raise ValueError(f"unknown level {level!r}; one of {', '.join(Level.values)}")
+    if online_level and online_level not in OnlineLevel.values:
+        raise ValueError(f"unknown online level {online_level!r}; one of {', '.join(OnlineLevel.values)}")
+    key = _cache_key(q, field_id, level, online_level, agency_code)
+    # The answer, and the page's procedures (fewer queries than loading them again), keyed apart: the next
+    # page reuses the answer. A stale entry cannot be read (another stamp), it is left to expire.
+    page_key = f"{key}:{offset}:{limit}"
+    cached = cache.get_many([key, page_key]) if key else {}
+    found = cached.get(key)
+    if not isinstance(found, _Found):
+        found = _find(q, field_id, level, online_level, agency_code)
+    items = cached.get(page_key)
+    if not isinstance(items, list):
+        items = _page(found.ids[offset : offset + limit])
+    if key:
+        seconds = getattr(settings, "PROCEDURE_SEARCH_CACHE_SECONDS", CACHE_SECONDS)
+        cache.set_many({k: v for k, v in [(key, found), (page_key, items)] if k not in cached}, seconds)
+    facets = Facets(
+        field=found.field,
+        level=_facet(found.level, dict(_choices(Level)), level or None, order=Level.values),
+        online_level=_facet(
+            found.online_level, dict(_choices(OnlineLevel)), online_level or None, order=OnlineLevel.values
+        ),
+        agency=found.agency,
+    )
     return SearchResult(
-        items=[by_id[i] for i in page_ids if i in by_id],
-        total=len(matches),
+        items=items,
+        total=len(found.ids),
         facets=facets,
         limit=limit,
         offset=offset,
-        corrections=corrections,
+        corrections=dict(found.corrections),
     )
 
 
