@@ -131,6 +131,10 @@ OTP_TOTP_ISSUER = "Tỉnh Số"
 TINHSO_PROVINCE_CODE = env_str("TINHSO_PROVINCE_CODE", "08")
 TINHSO_AGENCY_LEVEL1_CODE = env_str("TINHSO_AGENCY_LEVEL1_CODE", "H60")
 
+# How long a procedure search's ranked answer is kept (seconds; 0 = not kept). Any write to the catalog,
+# its bindings or the agencies renews the key, so a kept answer is never stale (tinhso/procedures/search.py).
+PROCEDURE_SEARCH_CACHE_SECONDS = env_int("PROCEDURE_SEARCH_CACHE_SECONDS", 600)
+
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
