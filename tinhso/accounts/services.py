@@ -46,6 +46,15 @@ def roles_ensure() -> int:
     return len(Role)
 
 
+def _role_groups(names: list[str]) -> list[Group]:
+    """The groups of these roles, in one query; one missing (a database never given its reference
+    data) is created rather than silently dropped from the user's roles."""
+    groups = list(Group.objects.filter(name__in=names))
+    present = {g.name for g in groups}
+    groups += [Group.objects.get_or_create(name=n)[0] for n in sorted(set(names) - present)]
+    return groups
+
+
 def _agency_full_code(prefix: str) -> str:
     return f"{prefix}.{settings.TINHSO_AGENCY_LEVEL1_CODE}"
 
@@ -297,8 +306,7 @@ def user_create_official(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    roles_ensure()
-    user.groups.set(Group.objects.filter(name__in=roles))
+    user.groups.set(_role_groups(roles))
     audit_record(
         event="user.created",
         target_type="accounts.user",
@@ -348,8 +356,7 @@ def user_create_citizen(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    roles_ensure()
-    user.groups.set(Group.objects.filter(name=Role.CITIZEN))
+    user.groups.set(_role_groups([Role.CITIZEN]))
     audit_record(
         event="user.created",
         target_type="accounts.user",

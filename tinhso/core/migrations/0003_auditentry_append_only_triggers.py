@@ -12,6 +12,8 @@ transaction (SQLite's schema editor refuses to run inside one).
 
 from django.db import migrations
 
+from tinhso.core.vendor_sql import run_for_vendor
+
 MESSAGE = "core_auditentry is append-only"
 
 SQLITE_INSTALL = [
@@ -47,21 +49,13 @@ POSTGRESQL_DROP = [
 ]
 
 
-def _run(connection, statements_by_vendor):
-    statements = statements_by_vendor.get(connection.vendor)
-    if statements is None:
-        raise NotImplementedError(f"no append-only triggers for the {connection.vendor} database")
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
 
 def install_triggers(connection):
-    _run(connection, {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL})
+    run_for_vendor(connection, {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL}, what="append-only triggers")
 
 
 def drop_triggers(connection):
-    _run(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP})
+    run_for_vendor(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}, what="append-only triggers")
 
 
 def forwards(apps, schema_editor):

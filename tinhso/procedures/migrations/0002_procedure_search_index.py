@@ -30,6 +30,8 @@ the index. The functions take a connection, like the audit table's triggers (cor
 
 from django.db import migrations
 
+from tinhso.core.vendor_sql import run_for_vendor
+
 SQLITE_INSTALL = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS procedures_procedure_fts USING fts5(
         name_folded, body_folded,
@@ -112,21 +114,13 @@ POSTGRESQL_DROP = [
 ]
 
 
-def _run(connection, statements_by_vendor):
-    statements = statements_by_vendor.get(connection.vendor)
-    if statements is None:
-        raise NotImplementedError(f"no procedure search index for the {connection.vendor} database")
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
 
 def install(connection):
-    _run(connection, {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL})
+    run_for_vendor(connection, {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL}, what="procedure search index")
 
 
 def drop(connection):
-    _run(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP})
+    run_for_vendor(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}, what="procedure search index")
 
 
 def forwards(apps, schema_editor):

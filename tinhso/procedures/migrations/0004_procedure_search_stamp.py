@@ -18,6 +18,8 @@ its triggers with the old table: such a migration must call `install` again.
 
 from django.db import migrations
 
+from tinhso.core.vendor_sql import run_for_vendor
+
 TABLES = [
     "procedures_procedure",
     "procedures_procedurefield",
@@ -71,21 +73,13 @@ POSTGRESQL_DROP = [f"DROP TRIGGER IF EXISTS procedures_search_stamp ON {table}" 
 ]
 
 
-def _run(connection, statements_by_vendor):
-    statements = statements_by_vendor.get(connection.vendor)
-    if statements is None:
-        raise NotImplementedError(f"no procedure search stamp for the {connection.vendor} database")
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
 
 def install(connection):
-    _run(connection, {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL})
+    run_for_vendor(connection, {"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL}, what="procedure search stamp")
 
 
 def drop(connection):
-    _run(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP})
+    run_for_vendor(connection, {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}, what="procedure search stamp")
 
 
 def forwards(apps, schema_editor):
