@@ -171,6 +171,7 @@ class ChannelRule(models.Model):
     class FeeKind(models.TextChoices):
         FREE = "free", _("Miễn phí")
         AMOUNTS = "amounts", _("Theo mức thu")
+        REGULATED = "regulated", _("Mức thu do văn bản khác quy định")
         TEXT = "text", _("Theo văn bản")
         UNKNOWN = "unknown", _("Không có thông tin")
 
@@ -184,6 +185,16 @@ class ChannelRule(models.Model):
     fee_kind = models.CharField(_("phí, lệ phí"), max_length=10, choices=FeeKind.choices)
     fee_text = models.TextField(_("phí, lệ phí (nguyên văn)"), blank=True)
     description = models.TextField(_("mô tả"), blank=True)
+
+    @property
+    def fee_reference(self) -> str:
+        """For a regulated fee: the note naming the regulation or council that sets the amount, without
+        the portal's "Miễn phí" before it (the portal writes "free" whenever it has no amount, which would
+        mislead a citizen here)."""
+        text = self.fee_text.removeprefix("Miễn phí").strip()
+        if text.startswith("(") and text.endswith(")"):
+            text = text[1:-1].strip()
+        return text
 
     class Meta:
         ordering = ["version", "order"]

@@ -14,7 +14,8 @@ from typing import Literal
 Channel = Literal["direct", "online", "postal"]
 # ngày làm việc | ngày (calendar) | giờ (working hours) | tháng | năm
 TimeUnit = Literal["working_day", "day", "hour", "month", "year"]
-FeeKind = Literal["free", "amounts", "text", "unknown"]
+# regulated: the page sends the reader to the regulation (or council) that sets the amount, states none.
+FeeKind = Literal["free", "amounts", "regulated", "text", "unknown"]
 # The page's fee amounts are in đồng, except consular and some exit-entry fees, stated in US dollars.
 Currency = Literal["VND", "USD"]
 # "original_and_copy": the quantity cell asks for both ("1 bản chính,1 bản sao"); see `originals`/`copies`.

@@ -32,8 +32,11 @@ Formats found and how each is read (see tests/test_parsing.py, one test per form
 - Fee cell: "Miễn phí" with no note, or a note that only says there is none ("Không", "Không quy định",
   "Miễn lệ phí") → free; "Không có thông tin" → unknown; "<amount> Việt Nam Đồng|VNĐ|USD" with an optional
   note in parentheses → amounts (labels and further amounts are taken from the note when it states
-  "label: amount" and one of them is the cell's amount). "Miễn phí" whose note qualifies it ("Mức lệ phí cụ
-  thể do Hội đồng nhân dân tỉnh quyết định", a fee circular, amounts) → text. Amounts below 1,000 đồng are
+  "label: amount" and one of them is the cell's amount). "Miễn phí" whose note only refers to the regulation
+  or council that sets the amount ("Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh quyết định", "Theo quy định
+  tại Thông tư số 101/2020/TT-BTC", no amount, no exemption) → regulated: the page does not state the amount,
+  it says where it is set. "Miễn phí" whose note otherwise qualifies it (an exemption for some cases, amounts
+  that contradict "free") → text. Amounts below 1,000 đồng are
   not fees (the portal was often fed thousands: "20 VNĐ(20.000 vnđ/tờ khai)"): the note's amount is used
   when it is exactly 1,000 times the cell's, otherwise the fee is text.
 - Time glued to the fee ("Trực tuyến1100 VNĐ(Phí công bố …: 100.000 đồng/lần)"): the time has no unit, so
@@ -73,6 +76,9 @@ What "stated" and "parsed" mean for the import report (scripts/procedure_parse_r
   is parsed when every such row has a value and a unit.
 - fee: a row states a fee when its fee cell is not empty and not "Không có thông tin"; a record's fee is
   parsed when every such row is "free" or "amounts".
+- time_with_unit, fee_amount_on_page: the same without the rows that give no value to read: a time cell
+  that is only a number (the portal left the unit empty; 493 of the 600 such cells say "1", and the page
+  states no unit for them elsewhere), a fee the page leaves to another regulation ("regulated").
 - papers: stated when the section is not empty, "--" or "Không có thông tin"; parsed when it gave at least
   one item and every piece of its text belongs to an item or a heading (no problem on the field).
 """
@@ -310,6 +316,15 @@ _FREE_NOTE = re.compile(
     r"không được quy định tại biểu phí[^()]*|" + NO_INFO.lower() + r")\s*(?:\(thông tư[^()]*\))?[.;]*",
     re.IGNORECASE,
 )
+# A fee note that sends the reader to the regulation (or the council) that sets the amount.
+_REGULATED_NOTE = re.compile(
+    r"theo quy định|quy định tại|quy định của|theo mức|biểu (?:mức )?phí|"
+    r"do (?:hội đồng nhân dân|ủy ban nhân dân|hđnd|ubnd)|quyết định của (?:hội đồng|ủy ban)|"
+    r"(?:luật|thông tư|nghị định|nghị quyết|quyết định)(?: số)? (?:\d|phí|giá)",
+    re.IGNORECASE,
+)
+# A note saying who is exempt ("Miễn lệ phí đối với …", "Không thu lệ phí đăng ký đối với tổ hợp tác …").
+_EXEMPTION_NOTE = re.compile(r"\W*(?:miễn|không thu|không phải nộp)", re.IGNORECASE)
 # Amounts written in a note: "20.000 đồng", "1.350.000đ", "20.000 vnđ", "02 triệu đồng", "10 USD".
 _NOTE_AMOUNT = re.compile(
     r"(?<![\d.,/])(\d{1,3}(?:\.\d{3})+|\d+)( triệu)?\s?(đồng|đ|vnđ|vnd|usd)(?![^\W\d_])",
@@ -475,7 +490,16 @@ def _parse_fee(rest: str) -> tuple[_Fee, str]:
         if not inner or _FREE_NOTE.fullmatch(inner):
             return _Fee("free", text=text), description
         # "Miễn phí(Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh quyết định…)": the portal shows "free"
-        # whenever its amount is 0, and the note says what is really charged.
+        # whenever its amount is 0, and the note says what is really charged. A note that only sends the
+        # reader to another regulation, with no amount and no exemption, states that the amount is set
+        # elsewhere: "regulated" (the province enters its own amount on its binding). Anything else (an
+        # exemption for some cases, amounts that contradict "free") stays text, for an official to read.
+        if (
+            _REGULATED_NOTE.search(inner)
+            and not _note_amounts(inner)
+            and not _EXEMPTION_NOTE.match(inner)
+        ):
+            return _Fee("regulated", text=text), description
         qualified = _Fee(
             "text", text=text, problem=f"the fee says free but its note qualifies it: {note[:300]!r}"
         )
@@ -947,7 +971,19 @@ def online_level(name: str, channels: list[ChannelRule]) -> OnlineLevel:
 
 # --- Coverage: what the page states and what was parsed (the import report and its regression test) ---------
 
-COVERAGE_FIELDS = ("time", "fee", "papers", "legal_basis", "results", "levels", "online_level")
+COVERAGE_FIELDS = (
+    "time",
+    "time_with_unit",
+    "fee",
+    "fee_amount_on_page",
+    "papers",
+    "legal_basis",
+    "results",
+    "levels",
+    "online_level",
+)
+# A time cell that is only a number: the portal left the unit empty (mostly "1", a placeholder).
+_NUMBER_ONLY = re.compile(r"\d[\d.,]*(?: ?(?:VNĐ|Việt Nam Đồng|USD|Đồng))?")
 
 
 def coverage(parsed: ParsedProcedure) -> dict[str, tuple[bool, bool]]:
@@ -955,6 +991,10 @@ def coverage(parsed: ParsedProcedure) -> dict[str, tuple[bool, bool]]:
     with_problem = {p.field for p in parsed.problems}
     time_rows = [c for c in parsed.channels if c.time_text not in ("", NO_INFO)]
     fee_rows = [c for c in parsed.channels if c.fee_text not in ("", NO_INFO)]
+    # The same, without the rows that state no value: a number without a unit, a fee left to another
+    # regulation.
+    unit_rows = [c for c in time_rows if not (c.time_unit is None and _NUMBER_ONLY.fullmatch(c.time_text))]
+    amount_rows = [c for c in fee_rows if c.fee_kind != "regulated"]
 
     def listed(items: list[object], fld: str) -> tuple[bool, bool]:
         stated = bool(items) or fld in with_problem
@@ -965,7 +1005,15 @@ def coverage(parsed: ParsedProcedure) -> dict[str, tuple[bool, bool]]:
             bool(time_rows),
             bool(time_rows) and all(c.time_value is not None and c.time_unit for c in time_rows),
         ),
+        "time_with_unit": (
+            bool(unit_rows),
+            bool(unit_rows) and all(c.time_value is not None and c.time_unit for c in unit_rows),
+        ),
         "fee": (bool(fee_rows), bool(fee_rows) and all(c.fee_kind in ("free", "amounts") for c in fee_rows)),
+        "fee_amount_on_page": (
+            bool(amount_rows),
+            bool(amount_rows) and all(c.fee_kind in ("free", "amounts") for c in amount_rows),
+        ),
         "papers": listed(list(parsed.papers), "thanh_phan_ho_so"),
         "legal_basis": listed(list(parsed.legal_basis), "can_cu_phap_ly"),
         "results": listed(list(parsed.results), "ket_qua_xu_ly"),

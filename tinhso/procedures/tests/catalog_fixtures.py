@@ -14,6 +14,7 @@ from tinhso.procedures.seed import SEED_CODES
 
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
 PERMANENT_RESIDENCE = "1.004222"  # Đăng ký thường trú: 7 working days, fees in đồng
+DEATH = "1.000656"  # Thủ tục đăng ký khai tử: the fee is set by the provincial council ("regulated")
 CERTIFIED_COPY = "2.000815"  # Chứng thực bản sao từ bản chính: fees in đồng and in US dollars
 
 

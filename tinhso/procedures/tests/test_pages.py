@@ -20,6 +20,7 @@ from tinhso.procedures.models import Procedure
 from tinhso.procedures.tests.catalog_fixtures import (
     BIRTH,
     CERTIFIED_COPY,
+    DEATH,
     PERMANENT_RESIDENCE,
     catalog_load,
     catalog_records,
@@ -294,6 +295,15 @@ def test_a_channel_may_have_several_rows_and_fees_in_dollars(
     assert times.count('<td class="primary" data-label="Hình thức nộp">Trực tiếp</td>') == 2
     assert "<li>2.000 đồng</li>" in times and "<li>10 USD</li>" in times
     assert "(/trang)" in times  # the fee cell as written, under "Ghi chú về phí"
+
+
+def test_a_fee_left_to_the_provincial_council_says_so_and_not_free(
+    client: Client, catalog: dict[str, Procedure]
+) -> None:
+    # Death registration: the portal shows "Miễn phí" with a note that the council sets the fee.
+    times = section(text_of(client.get(f"/procedures/{DEATH}/")), "thoi-han")
+    assert "Mức thu theo văn bản quy định: <span class=\"prose\">Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh" in times
+    assert "Miễn phí" not in times
 
 
 def test_an_online_procedure_offers_to_submit_online_and_an_information_only_one_does_not(

@@ -71,16 +71,16 @@ def test_birth_registration_is_free_but_its_unitless_time_is_not_guessed():
     assert p.implementing_agency == "" and p.conditions == "" and p.related_procedures == []
 
 
-def test_death_registration_fee_set_by_the_provincial_council_is_text_not_free():
+def test_death_registration_fee_set_by_the_provincial_council_is_regulated_not_free():
     p = parse("1.000656")
-    assert {c.fee_kind for c in p.channels} == {"text"}
+    # The portal shows "Miễn phí" (its amount is 0) and the note says the council sets the fee: the page
+    # states no amount, it names who sets it.
+    assert {c.fee_kind for c in p.channels} == {"regulated"}
     assert p.channels[0].fee_text.startswith(
         "Miễn phí(Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh, thành phố trực thuộc Trung ương quyết định."
     )
-    assert any(
-        m.startswith("the fee says free but its note qualifies it")
-        for m in problems(p, "cach_thuc_thuc_hien")
-    )
+    assert all(c.fees == [] for c in p.channels)
+    assert not any(m.startswith("the fee") for m in problems(p, "cach_thuc_thuc_hien"))
     assert p.implementing_agency == "Ủy ban Nhân dân xã, phường, thị trấn."  # no-break spaces made plain
     assert [(r.name, r.code) for r in p.results] == [("Trích lục khai tử", "KQ.G15.000034")]
 
@@ -231,12 +231,30 @@ def test_free_with_a_note_that_says_there_is_none_stays_free():
     assert {(c.fee_kind, c.fee_text) for c in p.channels} == {("free", "Miễn phí(Không có)")}
 
 
-def test_free_with_a_note_naming_who_sets_the_fee_is_text():
+def test_free_with_a_note_naming_who_sets_the_fee_is_regulated():
     p = parse("1.004232")  # "Miễn phí(do Ủy ban nhân dân cấp tỉnh quy định.)"
-    assert {c.fee_kind for c in p.channels} == {"text"}
-    assert problems(p, "cach_thuc_thuc_hien") == [
-        "the fee says free but its note qualifies it: '(do Ủy ban nhân dân cấp tỉnh quy định.)'"
-    ]
+    assert {(c.fee_kind, c.fee_text) for c in p.channels} == {
+        ("regulated", "Miễn phí(do Ủy ban nhân dân cấp tỉnh quy định.)")
+    }
+    assert not problems(p, "cach_thuc_thuc_hien")
+
+
+def test_free_with_an_exemption_for_some_cases_is_text_not_free():
+    # "Miễn phí(Miễn lệ phí đăng ký doanh nghiệp đối với trường hợp đăng ký qua mạng điện tử, …)": free for
+    # the cases the note lists, unknown for the others: not reduced to "free", listed for an official.
+    p = parse("2.002015")
+    assert "text" in {c.fee_kind for c in p.channels}
+    assert any(
+        m.startswith("the fee says free but its note qualifies it: '(Miễn lệ phí đăng ký doanh nghiệp")
+        for m in problems(p, "cach_thuc_thuc_hien")
+    )
+
+
+def test_free_with_amounts_in_its_note_is_text_because_they_contradict_it():
+    # "Miễn phí(- Dưới 5 tấn: 50.000 đồng/giấy; - Từ 5 tấn đến 15 tấn: 100.000 đồng/giấy; …)"
+    p = parse("1.013424")
+    qualified = [c for c in p.channels if c.fee_text.startswith("Miễn phí(- Dưới 5 tấn")]
+    assert qualified and all(c.fee_kind == "text" and c.fees == [] for c in qualified)
 
 
 # --- Required papers ----------------------------------------------------------------------------------------
@@ -395,11 +413,21 @@ def test_a_record_cut_off_in_its_legal_basis_keeps_what_it_has_and_reports_the_r
 
 # --- All the national records -------------------------------------------------------------------------------
 
-# The brief's targets were 98 % (times), 95 % (fees) and 95 % (papers). The first two cannot be met
-# without guessing: about 240 records give a bare number ("1", mostly a placeholder) with no unit, and
-# about 280 say "Miễn phí" with a note saying the fee is set by the provincial council or a circular.
-# These floors are what the parser reaches, so that a regression fails here.
-FLOORS = {"time": 0.82, "fee": 0.82, "papers": 0.99, "legal_basis": 0.95, "results": 0.99}
+# The issue's targets are 98 % (times), 95 % (fees) and 95 % (papers) of the records whose page states
+# them. Read literally ("time", "fee"), the first two cannot be met without guessing: about 250 records give
+# a bare number ("1", mostly a placeholder) with no unit, and about 170 say "Miễn phí" with a note that
+# leaves the amount to the provincial council or a circular. Without those rows, which state no value
+# ("time_with_unit", "fee_amount_on_page"), times reach the target and fees come close (the rest is listed
+# in the import report). These floors are what the parser reaches, so that a regression fails here.
+FLOORS = {
+    "time": 0.82,
+    "time_with_unit": 0.98,
+    "fee": 0.82,
+    "fee_amount_on_page": 0.92,
+    "papers": 0.99,
+    "legal_basis": 0.95,
+    "results": 0.99,
+}
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data/procedures/dvcqg")
