@@ -27,7 +27,7 @@ run: setup
 	@$(MANAGE) runserver $(HOST):$(PORT)
 
 test: env
-	@scripts/ensure-chromium || true
+	@scripts/ensure-test-tools || true
 	@$(UV) run --frozen pytest -q $(ARGS)
 
 bench: env

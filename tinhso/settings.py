@@ -6,6 +6,8 @@ without its secrets.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "tinhso.core",
     "tinhso.accounts",
     "tinhso.procedures",
+    "tinhso.notifications",
+    "tinhso.dossiers",
     "tinhso.portal",
 ]
 
@@ -86,6 +90,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests use a file, not Django's shared in-memory database: in shared-cache mode SQLite refuses a second
+    # writer at once ("database table is locked") instead of queueing it, so the concurrency tests (threads
+    # receiving dossiers at the same moment) could not run. One file per test process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"tinhso-test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

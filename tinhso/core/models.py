@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Stable, dotted lowercase event codes: `agency.created`, `user.login_failed`, `user.roles_changed`.
 EVENT_CODE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
@@ -116,3 +117,40 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head: entry {self.last_seq}"
+
+
+class CalendarDay(models.Model):
+    """A day the government decided (*ngày nghỉ, ngày làm bù theo quyết định*): a day off the holidays
+    package does not know, or a working day where it (or the weekend) says otherwise.
+
+    The holidays package gives the Labour Code's holidays (Art. 112) and the swaps it has recorded; this
+    table holds the year's decisions it lacks (e.g. 2/1/2026 off and Saturday 10/1/2026 worked,
+    Công văn 12729/VPCP-KGVX). Written only through `tinhso.core.calendar.calendar_day_set` and
+    `calendar_day_delete`, which audit each change; read by `tinhso.core.calendar.work_calendar`.
+    """
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Ngày nghỉ")
+        WORKING_DAY = "working_day", _("Ngày làm việc (làm bù)")
+
+    date = models.DateField(_("ngày"), unique=True)
+    kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices)
+    name_vi = models.CharField(
+        _("tên"), max_length=200, help_text=_("Ví dụ: Nghỉ Tết Dương lịch (hoán đổi).")
+    )
+    decision = models.CharField(
+        _("văn bản quyết định"),
+        max_length=200,
+        help_text=_("Số hiệu văn bản, ví dụ: Công văn 12729/VPCP-KGVX."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "core_calendarday"
+        ordering = ["date"]
+        verbose_name = _("ngày nghỉ / ngày làm bù")
+        verbose_name_plural = _("lịch ngày nghỉ và ngày làm bù")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()}: {self.name_vi}"

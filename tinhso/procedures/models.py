@@ -186,6 +186,14 @@ class ChannelRule(models.Model):
     fee_text = models.TextField(_("phí, lệ phí (nguyên văn)"), blank=True)
     description = models.TextField(_("mô tả"), blank=True)
 
+    class Meta:
+        ordering = ["version", "order"]
+        verbose_name = _("cách thức thực hiện")
+        verbose_name_plural = _("cách thức thực hiện")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.time_value or '?'} {self.get_time_unit_display()}"
+
     @property
     def fee_reference(self) -> str:
         """For a regulated fee: the note naming the regulation or council that sets the amount, without
@@ -195,14 +203,6 @@ class ChannelRule(models.Model):
         if text.startswith("(") and text.endswith(")"):
             text = text[1:-1].strip()
         return text
-
-    class Meta:
-        ordering = ["version", "order"]
-        verbose_name = _("cách thức thực hiện")
-        verbose_name_plural = _("cách thức thực hiện")
-
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()}: {self.time_value or '?'} {self.get_time_unit_display()}"
 
 
 class Fee(models.Model):

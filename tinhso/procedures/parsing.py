@@ -494,11 +494,7 @@ def _parse_fee(rest: str) -> tuple[_Fee, str]:
         # reader to another regulation, with no amount and no exemption, states that the amount is set
         # elsewhere: "regulated" (the province enters its own amount on its binding). Anything else (an
         # exemption for some cases, amounts that contradict "free") stays text, for an official to read.
-        if (
-            _REGULATED_NOTE.search(inner)
-            and not _note_amounts(inner)
-            and not _EXEMPTION_NOTE.match(inner)
-        ):
+        if _REGULATED_NOTE.search(inner) and not _note_amounts(inner) and not _EXEMPTION_NOTE.match(inner):
             return _Fee("regulated", text=text), description
         qualified = _Fee(
             "text", text=text, problem=f"the fee says free but its note qualifies it: {note[:300]!r}"

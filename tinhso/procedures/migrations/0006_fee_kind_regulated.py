@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='channelrule',
             name='fee_kind',
-            field=models.CharField(choices=[('free', 'Miễn phí'), ('amounts', 'Theo mức thu'), ('regulated', 'Theo văn bản quy định mức thu'), ('text', 'Theo văn bản'), ('unknown', 'Không có thông tin')], max_length=10, verbose_name='phí, lệ phí'),
+            field=models.CharField(choices=[('free', 'Miễn phí'), ('amounts', 'Theo mức thu'), ('regulated', 'Mức thu do văn bản khác quy định'), ('text', 'Theo văn bản'), ('unknown', 'Không có thông tin')], max_length=10, verbose_name='phí, lệ phí'),
         ),
     ]

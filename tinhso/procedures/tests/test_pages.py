@@ -302,7 +302,10 @@ def test_a_fee_left_to_the_provincial_council_says_so_and_not_free(
 ) -> None:
     # Death registration: the portal shows "Miễn phí" with a note that the council sets the fee.
     times = section(text_of(client.get(f"/procedures/{DEATH}/")), "thoi-han")
-    assert "Mức thu theo văn bản quy định: <span class=\"prose\">Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh" in times
+    assert (
+        'Mức thu theo văn bản quy định: <span class="prose">Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh'
+        in times
+    )
     assert "Miễn phí" not in times
 
 
