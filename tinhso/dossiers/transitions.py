@@ -1340,3 +1340,65 @@ def return_result(
         data={"method": method, "step_punctuality": step_result},
     )
     return d
+
+
+# --- What an actor may do now (for pages and the API; every transition checks again) ---------------------
+
+
+def available_actions(d: Dossier, actor: User) -> list[str]:
+    """The transitions the actor may try on the dossier in its current state, in the order a page shows
+    them. A hint only: each transition checks again under the row lock."""
+    if not actor.is_authenticated:
+        return []
+    applicant = d.applicant_user_id is not None and d.applicant_user_id == actor.pk
+    official = _in_agency(actor, d.agency)
+    role = actor.has_role if official else (lambda *roles: False)
+    step = d.current_step if d.current_step_id else None
+    holder = official and (d.holder_id == actor.pk or role(Role.DEPARTMENT_HEAD, Role.AGENCY_LEADER))
+    s = d.status
+    out: list[str] = []
+    if s == Status.SUBMITTED and role(Role.COUNTER_OFFICER):
+        out += ["receive", "refuse"]
+    if s in (Status.RECEIVED, Status.IN_PROCESS):
+        if role(Role.DEPARTMENT_HEAD) and step is not None and step.role == Role.SPECIALIST:
+            out.append("assign")
+        if holder and step is not None and step.role != Role.AGENCY_LEADER:
+            out.append("hand_over")
+        if (
+            s == Status.IN_PROCESS
+            and step is not None
+            and step.role == Role.AGENCY_LEADER
+            and role(Role.AGENCY_LEADER)
+        ):
+            out += ["approve", "reject"]
+        if s == Status.IN_PROCESS and holder and step is not None and step.role != Role.COUNTER_OFFICER:
+            out.append("send_back")
+        if s == Status.IN_PROCESS and holder and role(Role.SPECIALIST, Role.DEPARTMENT_HEAD):
+            out.append("consult")
+        if role(Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD):
+            out.append("pause_for_payment")
+    if (
+        s in (Status.SUBMITTED, Status.RECEIVED, Status.IN_PROCESS)
+        and not d.supplement_requests
+        and role(Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD)
+    ):
+        out.append("request_supplement")
+    if s == Status.SUPPLEMENT and (applicant or role(Role.COUNTER_OFFICER, Role.SPECIALIST)):
+        out.append("supplement_complete")
+    if s == Status.PAUSED and role(Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD):
+        out.append("resume_after_payment")
+    if (
+        s in (Status.RECEIVED, Status.IN_PROCESS, Status.PAUSED)
+        and not d.extensions
+        and role(Role.AGENCY_LEADER)
+    ):
+        out.append("extend")
+    if s in (Status.RECEIVED, Status.IN_PROCESS, Status.PAUSED, Status.SUPPLEMENT) and role(
+        Role.AGENCY_LEADER
+    ):
+        out.append("stop")
+    if s == Status.PROCESSED and role(Role.COUNTER_OFFICER):
+        out.append("return_result")
+    if s in OPEN_STATES and (applicant or role(Role.COUNTER_OFFICER)):
+        out.append("withdraw")
+    return out

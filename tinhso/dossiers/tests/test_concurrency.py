@@ -116,3 +116,30 @@ def test_the_same_transition_twice_at_once_happens_once(cw: World) -> None:
     assert sum(isinstance(r, Dossier) for r in results) == 1
     assert sum(isinstance(r, tr.DossierConflict) for r in results) == 1
     assert Dossier.objects.get(pk=d.pk).events.filter(action="receive").count() == 1
+
+
+def test_concurrent_retries_with_one_idempotency_key_make_one_dossier(cw: World) -> None:
+    from tinhso.dossiers import services
+
+    def create() -> Dossier:
+        return tr.receive_at_counter(
+            binding=cw.residence,
+            applicant=tr.Applicant(name="Nguyễn Thị Hằng"),
+            actor=cw.counter,
+            papers=[tr.PaperSpec(name="Tờ khai CT01")],
+            at=at("2026-03-02 09:00"),
+        )
+
+    def attempt() -> tuple[str, bool]:
+        d, replayed = services.dossier_create_once(
+            user=cw.counter, key="kiosk-42", fingerprint="f", create=create
+        )
+        return d.code, replayed
+
+    results = run_together([attempt for _ in range(4)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {code for code, _ in results} == {"000.00.30.H60-260302-0001"}
+    assert sorted(replayed for _, replayed in results) == [False, True, True, True]
+    assert Dossier.objects.count() == 1
+    # The number the losers drew was given back: the next dossier is 0002.
+    assert cw.submit(when="2026-03-02 09:05").code.endswith("-0002")

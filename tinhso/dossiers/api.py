@@ -1,0 +1,387 @@
+"""Dossier API for other clients (a kiosk, the national portal adapter, the citizen portal's scripts).
+
+Authentication: a bearer token (`tinhso create-api-token`) or the browser's session (CSRF checked). An
+official reaches the dossiers of their agency and the units under it; a citizen their own. Errors:
+400 a rule refused it (the message cites the article), 403 the role may not, 404 unknown or not yours,
+409 the dossier changed meanwhile (another official acted first, or `expected_revision` is stale).
+Creation honours `Idempotency-Key`: a retry returns the first dossier (200, `Idempotent-Replayed: true`).
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from ninja import Header, Query, Router, Schema
+from ninja.errors import HttpError
+
+from tinhso.accounts.api_auth import API_AUTH
+from tinhso.accounts.models import Agency, User
+from tinhso.accounts.national_id import validate_national_id
+from tinhso.accounts.schemas import ErrorOut
+from tinhso.dossiers import documents, selectors, services
+from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.models import (
+    NATIONAL_STATUS_LABELS,
+    Dossier,
+    DossierEvent,
+    DossierPaper,
+    DossierStep,
+    Status,
+)
+from tinhso.dossiers.schemas import ActionIn, DossierCreateIn, DossierOut, WorklistOut
+from tinhso.procedures.models import ProcedureBinding
+from tinhso.procedures.templatetags.procedure_format import duration
+
+router = Router(tags=["dossiers"], auth=API_AUTH)
+
+NOT_FOUND = "Không tìm thấy hồ sơ / no such dossier"
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def _load(request: HttpRequest, code: str) -> Dossier:
+    try:
+        return selectors.dossier_get_for_user(_user(request), code)
+    except (selectors.DossierNotFound, PermissionDenied):
+        raise HttpError(404, NOT_FOUND) from None
+
+
+def _name(user: User | None) -> str:
+    return (user.full_name or user.get_username()) if user else ""
+
+
+def dossier_payload(d: Dossier, user: User) -> dict[str, Any]:
+    """The dossier as the API and the pages' scripts see it (built directly: see procedures/api.py)."""
+    papers = list(DossierPaper.objects.filter(dossier=d).prefetch_related("files"))
+    steps = list(DossierStep.objects.filter(dossier=d).select_related("assignee"))
+    events = list(DossierEvent.objects.filter(dossier=d))
+    return {
+        "code": d.code,
+        "revision": d.revision,
+        "status": d.status,
+        "status_label": str(Status(d.status).label),
+        "national_status": d.national_status,
+        "national_status_label": NATIONAL_STATUS_LABELS[d.national_status],
+        "channel": d.channel,
+        "procedure": {"code": d.procedure.code, "name": d.procedure_version.name},
+        "procedure_version": d.procedure_version.number,
+        "agency": {"code": d.agency.code, "name": d.agency.name},
+        "applicant_name": d.applicant_name,
+        "applicant_kind": d.applicant_kind,
+        "submitted_at": d.submitted_at,
+        "received_at": d.received_at,
+        "due_at": d.due_at,
+        "finished_at": d.finished_at,
+        "returned_at": d.returned_at,
+        "punctuality": d.punctuality,
+        "outcome": d.outcome,
+        "holder": _name(d.holder),
+        "current_step": d.current_step.order if d.current_step else None,
+        "papers": [
+            {
+                "id": p.pk,
+                "name": p.name,
+                "kind": p.kind,
+                "quantity": p.quantity,
+                "provided": p.provided,
+                "files": len(p.files.all()),
+            }
+            for p in papers
+        ],
+        "steps": [
+            {
+                "order": s.order,
+                "name": s.name,
+                "role": s.role,
+                "budget": duration(s.budget_value, s.budget_unit),
+                "assignee": _name(s.assignee),
+                "started_at": s.started_at,
+                "due_at": s.due_at,
+                "finished_at": s.finished_at,
+                "punctuality": s.punctuality,
+            }
+            for s in steps
+        ],
+        "events": [
+            {
+                "seq": e.seq,
+                "action": e.action,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "national_status": e.national_status,
+                "actor": e.actor_label,
+                "at": e.at,
+                "form": e.form,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in events
+        ],
+        "forms": documents.issued_forms(d),
+        "actions": tr.available_actions(d, user),
+    }
+
+
+def _respond(
+    d: Dossier, user: User, status: int = 200, headers: dict[str, str] | None = None
+) -> JsonResponse:
+    response = JsonResponse(
+        dossier_payload(d, user), status=status, json_dumps_params={"ensure_ascii": False}
+    )
+    for k, v in (headers or {}).items():
+        response[k] = v
+    return response
+
+
+def _check_applicant(body: DossierCreateIn) -> None:
+    a = body.applicant
+    if a.kind == "citizen" and a.id_number:
+        try:
+            validate_national_id(a.id_number)
+        except ValidationError as exc:
+            raise HttpError(400, " ".join(str(m) for m in exc.messages)) from None
+
+
+@router.post(
+    "/dossiers",
+    response={200: DossierOut, 201: DossierOut, **ERRORS},
+    summary="Nộp / tiếp nhận hồ sơ / Submit or receive a dossier",
+)
+def dossier_create(
+    request: HttpRequest,
+    body: DossierCreateIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> HttpResponse:
+    user = _user(request)
+    binding = (
+        ProcedureBinding.objects.select_related("agency", "procedure")
+        .filter(local_code=body.procedure)
+        .first()
+    )
+    if binding is None:
+        raise HttpError(404, "Không có thủ tục này tại đơn vị / no such procedure at this unit")
+    _check_applicant(body)
+    a = body.applicant
+    applicant = tr.Applicant(
+        name=a.name,
+        kind=a.kind,
+        id_number=a.id_number,
+        phone=a.phone,
+        email=a.email,
+        address=a.address,
+        user=None if user.is_official else user,
+        authorised_name=a.authorised_name,
+        authorised_id_number=a.authorised_id_number,
+    )
+    papers = [
+        tr.PaperSpec(
+            name=p.name,
+            required_paper_id=p.required_paper_id,
+            kind=p.kind,
+            quantity=p.quantity,
+            provided=p.provided,
+            note=p.note,
+        )
+        for p in body.papers
+    ]
+
+    def create() -> Dossier:
+        if body.receive:
+            return tr.receive_at_counter(
+                binding=binding,
+                applicant=applicant,
+                actor=user,
+                papers=papers,
+                channel=body.channel,
+                form_data=body.form_data,
+                summary=body.summary,
+                sets=body.sets,
+            )
+        return tr.submit(
+            binding=binding,
+            channel=body.channel,
+            applicant=applicant,
+            actor=user,
+            papers=papers,
+            form_data=body.form_data,
+            summary=body.summary,
+            on_behalf_consent=body.on_behalf_consent,
+            sets=body.sets,
+        )
+
+    try:
+        if idempotency_key:
+            fingerprint = services.request_fingerprint(body.dict())
+            d, replayed = services.dossier_create_once(
+                user=user, key=idempotency_key, fingerprint=fingerprint, create=create
+            )
+        else:
+            d, replayed = create(), False
+    except tr.DossierError as exc:
+        raise HttpError(exc.status_code, exc.message) from None
+    if replayed:
+        return _respond(d, user, 200, {"Idempotent-Replayed": "true"})
+    return _respond(d, user, 201, {"Location": f"/api/dossiers/{d.code}"})
+
+
+class WorklistParams(Schema):
+    list: str = "mine"
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/dossiers", response={200: WorklistOut, **ERRORS}, summary="Danh sách công việc / Worklists")
+def dossier_worklist(request: HttpRequest, params: Query[WorklistParams]) -> HttpResponse:
+    user = _user(request)
+    if not user.is_official:
+        qs = selectors.dossiers_visible_to(user).select_related("procedure_version", "holder")
+        counts: dict[str, int] = {}
+        key = "mine"
+    else:
+        if params.list not in selectors.WORKLIST_KEYS:
+            raise HttpError(422, f"list: one of {', '.join(selectors.WORKLIST_KEYS)}")
+        key = params.list
+        now = timezone.now()
+        qs = selectors.worklist(user, key, now=now)
+        counts = selectors.worklist_counts(user, now=now)
+    size = max(1, min(params.page_size, 100))
+    total = counts[key] if counts else qs.count()
+    last = max(1, -(-total // size))
+    page = max(1, min(params.page, last))
+    items = list(qs[(page - 1) * size : page * size])
+    payload = {
+        "list": key,
+        "counts": counts,
+        "items": [
+            {
+                "code": d.code,
+                "status": d.status,
+                "status_label": str(Status(d.status).label),
+                "national_status": d.national_status,
+                "procedure_name": d.procedure_version.name,
+                "applicant_name": d.applicant_name,
+                "received_at": d.received_at,
+                "due_at": d.due_at,
+                "holder": _name(d.holder),
+            }
+            for d in items
+        ],
+        "count": total,
+        "page": page,
+        "page_size": size,
+    }
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+@router.get("/dossiers/{code}", response={200: DossierOut, **ERRORS}, summary="Một hồ sơ / One dossier")
+def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _respond(_load(request, code), _user(request))
+
+
+def _official(username: str, field: str) -> User:
+    user = User.objects.filter(username=username, kind=User.Kind.OFFICIAL, is_active=True).first()
+    if user is None:
+        raise HttpError(400, f"{field}: không có cán bộ {username!r} / no such official")
+    return user
+
+
+def _run(action: str, d: Dossier, user: User, body: ActionIn) -> Any:
+    common: dict[str, Any] = {"actor": user, "expected_revision": body.expected_revision}
+    if action == "receive":
+        return tr.receive(d, **common)
+    if action == "refuse":
+        return tr.refuse(d, reason=body.reason, **common)
+    if action == "request_supplement":
+        items = [tr.MissingItem(i.paper, i.reason) for i in body.items]
+        return tr.request_supplement(d, items=items, **common)
+    if action == "supplement_complete":
+        return tr.supplement_complete(d, note=body.note, **common)
+    if action == "assign":
+        return tr.assign(d, assignee=_official(body.assignee, "assignee"), note=body.note, **common)
+    if action == "hand_over":
+        return tr.hand_over(d, to=_official(body.to, "to"), note=body.note, **common)
+    if action == "send_back":
+        return tr.send_back(d, reason=body.reason, **common)
+    if action == "consult":
+        agency = Agency.objects.filter(code=body.agency).first()
+        if agency is None:
+            raise HttpError(400, "agency: không có cơ quan này / no such agency")
+        return tr.consult(d, agency=agency, question=body.question, days=body.days, **common)
+    if action == "pause_for_payment":
+        return tr.pause_for_payment(d, reason=body.reason, amount_vnd=body.amount_vnd, **common)
+    if action == "resume_after_payment":
+        return tr.resume_after_payment(d, **common)
+    if action == "extend":
+        if body.new_due is None:
+            raise HttpError(400, "new_due: cần ngày hẹn trả mới / the new due date is required")
+        return tr.extend(d, reason=body.reason, new_due=body.new_due, **common)
+    if action == "stop":
+        return tr.stop(d, reason=body.reason, legal_basis=body.legal_basis, **common)
+    if action == "withdraw":
+        return tr.withdraw(d, reason=body.reason, **common)
+    if action == "approve":
+        return tr.approve(d, result_note=body.note, **common)
+    if action == "reject":
+        return tr.reject(d, reason=body.reason, **common)
+    if action == "return_result":
+        return tr.return_result(d, method=body.method, note=body.note, **common)
+    raise HttpError(404, f"Không có thao tác {action!r} / unknown action")
+
+
+ACTIONS = (
+    "receive",
+    "refuse",
+    "request_supplement",
+    "supplement_complete",
+    "assign",
+    "hand_over",
+    "send_back",
+    "consult",
+    "pause_for_payment",
+    "resume_after_payment",
+    "extend",
+    "stop",
+    "withdraw",
+    "approve",
+    "reject",
+    "return_result",
+)
+
+
+@router.post(
+    "/dossiers/{code}/actions/{action}",
+    response={200: DossierOut, **ERRORS},
+    summary="Chuyển trạng thái hồ sơ / Run a transition",
+    description="Actions: " + ", ".join(ACTIONS),
+)
+def dossier_action(request: HttpRequest, code: str, action: str, body: ActionIn) -> HttpResponse:
+    user = _user(request)
+    d = _load(request, code)
+    try:
+        _run(action, d, user, body)
+    except tr.DossierError as exc:
+        raise HttpError(exc.status_code, exc.message) from None
+    return _respond(selectors.dossier_get_for_user(user, code), user)
+
+
+@router.get(
+    "/dossiers/{code}/forms/{form}.pdf",
+    response={200: None, **ERRORS},
+    summary="Biểu mẫu của hồ sơ (Mẫu 01–06) / A form of the dossier, as PDF",
+)
+def dossier_form(request: HttpRequest, code: str, form: str) -> HttpResponse:
+    d = _load(request, code)
+    try:
+        pdf = documents.render_form(d, form)
+    except documents.FormNotIssued:
+        raise HttpError(404, f"Hồ sơ chưa có Mẫu {form} / this dossier has no form {form}") from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{d.code}-mau-{form}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,155 @@
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+# --- In -------------------------------------------------------------------------------------------------
+
+
+class ApplicantIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: Literal["citizen", "business"] = "citizen"
+    id_number: str = Field("", max_length=20)
+    phone: str = Field("", max_length=20)
+    email: str = Field("", max_length=254)
+    address: str = Field("", max_length=300)
+    authorised_name: str = Field("", max_length=200)
+    authorised_id_number: str = Field("", max_length=20)
+
+
+class PaperIn(Schema):
+    required_paper_id: int | None = Field(None, ge=1, le=2**62)
+    name: str = Field("", max_length=2000)
+    kind: Literal["original", "copy", "certified_copy", "electronic"] = "original"
+    quantity: int = Field(1, ge=0, le=99)
+    provided: bool = True
+    note: str = Field("", max_length=300)
+
+
+class DossierCreateIn(Schema):
+    # The province's procedure code: `<national code>.<agency identifier>` (e.g. 1.004222.000.00.30.H60).
+    procedure: str = Field(..., min_length=3, max_length=40)
+    channel: Literal["counter", "online", "postal", "national_portal"]
+    applicant: ApplicantIn
+    papers: list[PaperIn] = Field(default_factory=list, max_length=60)
+    form_data: dict[str, Any] = Field(default_factory=dict)
+    summary: str = Field("", max_length=500)
+    on_behalf_consent: str = Field("", max_length=1000)
+    sets: int = Field(1, ge=1, le=20)
+    # A paper dossier found complete at the counter is received at once (Mẫu 01 ready).
+    receive: bool = False
+
+
+class MissingItemIn(Schema):
+    paper: str = Field(..., min_length=1, max_length=500)
+    reason: str = Field(..., min_length=1, max_length=1000)
+
+
+class ActionIn(Schema):
+    # The revision the client's page showed; a different current revision gives 409.
+    expected_revision: int | None = Field(None, ge=0)
+    reason: str = Field("", max_length=2000)
+    note: str = Field("", max_length=2000)
+    to: str = Field("", max_length=150, description="username of the official who receives the dossier")
+    assignee: str = Field("", max_length=150)
+    items: list[MissingItemIn] = Field(default_factory=list, max_length=50)
+    new_due: dt.datetime | None = None
+    method: Literal["counter", "post", "online"] = "counter"
+    amount_vnd: int = Field(0, ge=0, le=10**12)
+    agency: str = Field("", max_length=16, description="the consulted agency's identifier code")
+    question: str = Field("", max_length=2000)
+    days: Decimal = Field(Decimal(0), ge=0, le=30)
+    legal_basis: str = Field("", max_length=1000)
+
+
+# --- Out ------------------------------------------------------------------------------------------------
+
+
+class NamedOut(Schema):
+    code: str
+    name: str
+
+
+class PaperOut(Schema):
+    id: int
+    name: str
+    kind: str
+    quantity: int
+    provided: bool
+    files: int
+
+
+class StepOut(Schema):
+    order: int
+    name: str
+    role: str
+    budget: str
+    assignee: str
+    started_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    punctuality: str
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    from_status: str
+    to_status: str
+    national_status: int
+    actor: str
+    at: dt.datetime
+    form: str
+    note: str
+    data: dict[str, Any]
+
+
+class DossierOut(Schema):
+    code: str
+    revision: int
+    status: str
+    status_label: str
+    national_status: int
+    national_status_label: str
+    channel: str
+    procedure: NamedOut
+    procedure_version: int
+    agency: NamedOut
+    applicant_name: str
+    applicant_kind: str
+    submitted_at: dt.datetime
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    returned_at: dt.datetime | None
+    punctuality: str
+    outcome: str
+    holder: str
+    current_step: int | None
+    papers: list[PaperOut]
+    steps: list[StepOut]
+    events: list[EventOut]
+    forms: list[str]
+    actions: list[str]
+
+
+class DossierSummaryOut(Schema):
+    code: str
+    status: str
+    status_label: str
+    national_status: int
+    procedure_name: str
+    applicant_name: str
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    holder: str
+
+
+class WorklistOut(Schema):
+    list: str
+    counts: dict[str, int]
+    items: list[DossierSummaryOut]
+    count: int
+    page: int
+    page_size: int
