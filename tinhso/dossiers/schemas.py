@@ -147,7 +147,7 @@ class DossierSummaryOut(Schema):
 
 
 class WorklistOut(Schema):
-    list: str
+    list_: str = Field(..., alias="list")
     counts: dict[str, int]
     items: list[DossierSummaryOut]
     count: int

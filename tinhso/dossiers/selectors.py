@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Agency, Role, User
@@ -69,7 +70,7 @@ def dossier_get_for_user(user: User, code: str) -> Dossier:
 @dataclass(frozen=True)
 class Worklist:
     key: str
-    label: str
+    label: str | Promise
     roles: tuple[str, ...]  # the roles the list is meant for; empty: every official
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def bearer(user: User) -> dict[str, str]:
     _token, raw = api_token_create(user=user, name="kiosk", actor=None)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    return {"Authorization": f"Bearer {raw}"}
 
 
 def body(w: World, **over: Any) -> dict[str, Any]:
@@ -35,15 +35,15 @@ def body(w: World, **over: Any) -> dict[str, Any]:
     return data
 
 
-def post(client: Client, url: str, data: Any, **headers: str) -> Any:
-    return client.post(url, data=json.dumps(data), content_type="application/json", **headers)
+def post(client: Client, url: str, data: Any, headers: dict[str, str] | None = None) -> Any:
+    return client.post(url, data=json.dumps(data), content_type="application/json", headers=headers)
 
 
 def test_a_counter_officers_client_receives_a_dossier_and_a_retry_returns_the_first(
     client: Client, w: World
 ) -> None:
     auth = bearer(w.counter)
-    first = post(client, "/api/dossiers", body(w), HTTP_IDEMPOTENCY_KEY="quay-1-0001", **auth)
+    first = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0001"})
     assert first.status_code == 201, first.content
     created = first.json()
     assert created["status"] == "received" and created["national_status"] == 2
@@ -52,7 +52,7 @@ def test_a_counter_officers_client_receives_a_dossier_and_a_retry_returns_the_fi
         and first["Location"] == f"/api/dossiers/{created['code']}"
     )
     assert created["forms"] == ["01", "06"] and "hand_over" in created["actions"]
-    again = post(client, "/api/dossiers", body(w), HTTP_IDEMPOTENCY_KEY="quay-1-0001", **auth)
+    again = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0001"})
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
     assert again.json()["code"] == created["code"]
     assert Dossier.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
@@ -61,8 +61,7 @@ def test_a_counter_officers_client_receives_a_dossier_and_a_retry_returns_the_fi
         client,
         "/api/dossiers",
         body(w, applicant={"name": "Người khác"}),
-        HTTP_IDEMPOTENCY_KEY="quay-1-0001",
-        **auth,
+        headers={**auth, "Idempotency-Key": "quay-1-0001"},
     )
     assert other.status_code == 400 and "Idempotency-Key" in other.json()["detail"]
     assert Dossier.objects.count() == 1
@@ -78,13 +77,15 @@ def test_without_credentials_the_api_refuses_and_a_session_needs_its_csrf_token(
 
 def test_bad_input_gets_a_clear_error_and_creates_nothing(client: Client, w: World) -> None:
     auth = bearer(w.counter)
-    bad_json = client.post("/api/dossiers", data="{not json", content_type="application/json", **auth)
+    bad_json = client.post("/api/dossiers", data="{not json", content_type="application/json", headers=auth)
     assert bad_json.status_code in (400, 422)
-    missing = post(client, "/api/dossiers", {"procedure": w.residence.local_code}, **auth)
+    missing = post(client, "/api/dossiers", {"procedure": w.residence.local_code}, headers=auth)
     assert missing.status_code == 422
-    unknown = post(client, "/api/dossiers", body(w, procedure="9.999999.000.00.30.H60"), **auth)
+    unknown = post(client, "/api/dossiers", body(w, procedure="9.999999.000.00.30.H60"), headers=auth)
     assert unknown.status_code == 404
-    bad_id = post(client, "/api/dossiers", body(w, applicant={"name": "A", "id_number": "12345"}), **auth)
+    bad_id = post(
+        client, "/api/dossiers", body(w, applicant={"name": "A", "id_number": "12345"}), headers=auth
+    )
     assert bad_id.status_code == 400 and "định danh" in bad_id.json()["detail"]
     assert Dossier.objects.count() == 0
 
@@ -93,30 +94,32 @@ def test_a_transition_on_a_stale_revision_is_409_and_a_wrong_role_403(client: Cl
     d = w.received(when="2026-03-02 09:00")
     counter, specialist = bearer(w.counter), bearer(w.specialist)
     url = f"/api/dossiers/{d.code}/actions"
-    ok = post(client, f"{url}/hand_over", {"to": w.head.username, "expected_revision": d.revision}, **counter)
+    ok = post(
+        client, f"{url}/hand_over", {"to": w.head.username, "expected_revision": d.revision}, headers=counter
+    )
     assert ok.status_code == 200 and ok.json()["holder"] == w.head.full_name
     stale = post(
         client,
         f"{url}/request_supplement",
         {"items": [{"paper": "CT01", "reason": "Thiếu chữ ký"}], "expected_revision": d.revision},
-        **counter,
+        headers=counter,
     )
     assert stale.status_code == 409 and "vừa được người khác cập nhật" in stale.json()["detail"]
-    forbidden = post(client, f"{url}/approve", {}, **specialist)
+    forbidden = post(client, f"{url}/approve", {}, headers=specialist)
     assert forbidden.status_code == 403 and "Lãnh đạo cơ quan" in forbidden.json()["detail"]
-    wrong_state = post(client, f"{url}/return_result", {}, **counter)
+    wrong_state = post(client, f"{url}/return_result", {}, headers=counter)
     assert wrong_state.status_code == 409 and "Đang xử lý" in wrong_state.json()["detail"]
-    wrong_role = post(client, f"{url}/assign", {"assignee": w.specialist.username}, **specialist)
+    wrong_role = post(client, f"{url}/assign", {"assignee": w.specialist.username}, headers=specialist)
     assert wrong_role.status_code == 403
-    assert post(client, f"{url}/fly", {}, **counter).status_code == 404
+    assert post(client, f"{url}/fly", {}, headers=counter).status_code == 404
 
 
 def test_officials_of_another_unit_and_other_citizens_see_no_such_dossier(client: Client, w: World) -> None:
     d = w.received(when="2026-03-02 09:00")
-    assert client.get(f"/api/dossiers/{d.code}", **bearer(w.other_counter)).status_code == 404
-    assert client.get(f"/api/dossiers/{d.code}", **bearer(w.citizen)).status_code == 404
-    assert client.get("/api/dossiers/000.00.30.H60-260302-9999", **bearer(w.counter)).status_code == 404
-    assert client.get(f"/api/dossiers/{d.code}", **bearer(w.counter)).status_code == 200
+    assert client.get(f"/api/dossiers/{d.code}", headers=bearer(w.other_counter)).status_code == 404
+    assert client.get(f"/api/dossiers/{d.code}", headers=bearer(w.citizen)).status_code == 404
+    assert client.get("/api/dossiers/000.00.30.H60-260302-9999", headers=bearer(w.counter)).status_code == 404
+    assert client.get(f"/api/dossiers/{d.code}", headers=bearer(w.counter)).status_code == 200
 
 
 def test_a_citizen_submits_online_and_follows_only_their_own(client: Client, w: World) -> None:
@@ -139,38 +142,38 @@ def test_worklists_count_what_each_role_has_to_do(client: Client, w: World) -> N
     w.submit(when="2026-03-02 09:00")
     d = w.received(when="2026-03-02 09:00")
     counter = bearer(w.counter)
-    new = client.get("/api/dossiers", {"list": "new"}, **counter).json()
+    new = client.get("/api/dossiers", {"list": "new"}, headers=counter).json()
     assert new["counts"]["new"] == 1 and len(new["items"]) == 1 and new["items"][0]["status"] == "submitted"
-    mine = client.get("/api/dossiers", {"list": "mine"}, **counter).json()
+    mine = client.get("/api/dossiers", {"list": "mine"}, headers=counter).json()
     assert [i["code"] for i in mine["items"]] == [d.code]
     # Received in March 2026, due 11 March: overdue now.
     assert mine["counts"]["overdue"] == 1
-    assert client.get("/api/dossiers", {"list": "nonsense"}, **counter).status_code == 422
+    assert client.get("/api/dossiers", {"list": "nonsense"}, headers=counter).status_code == 422
 
 
 def test_the_receipt_pdf_has_the_code_and_the_due_date(client: Client, w: World) -> None:
     d = w.received(when="2026-03-02 09:00")
-    response = client.get(f"/api/dossiers/{d.code}/forms/01.pdf", **bearer(w.counter))
+    response = client.get(f"/api/dossiers/{d.code}/forms/01.pdf", headers=bearer(w.counter))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     squashed = " ".join(text.split())
     assert d.code in squashed
     assert "trả kết quả giải quyết hồ sơ: 09 giờ 00 phút, ngày 11 tháng 3 năm 2026" in squashed, squashed
     assert "Nguyễn Thị Hằng" in squashed
-    assert client.get(f"/api/dossiers/{d.code}/forms/03.pdf", **bearer(w.counter)).status_code == 404
+    assert client.get(f"/api/dossiers/{d.code}/forms/03.pdf", headers=bearer(w.counter)).status_code == 404
 
 
 def test_the_whole_path_through_the_api(client: Client, w: World) -> None:
     counter, head, specialist, leader = (bearer(u) for u in (w.counter, w.head, w.specialist, w.leader))
-    code = post(client, "/api/dossiers", body(w), **counter).json()["code"]
+    code = post(client, "/api/dossiers", body(w), headers=counter).json()["code"]
     url = f"/api/dossiers/{code}/actions"
-    assert post(client, f"{url}/hand_over", {"to": w.head.username}, **counter).status_code == 200
-    assert post(client, f"{url}/assign", {"assignee": w.specialist.username}, **head).status_code == 200
-    assert post(client, f"{url}/hand_over", {"to": w.leader.username}, **specialist).status_code == 200
-    approved = post(client, f"{url}/approve", {"note": "Đã đăng ký"}, **leader)
+    assert post(client, f"{url}/hand_over", {"to": w.head.username}, headers=counter).status_code == 200
+    assert post(client, f"{url}/assign", {"assignee": w.specialist.username}, headers=head).status_code == 200
+    assert post(client, f"{url}/hand_over", {"to": w.leader.username}, headers=specialist).status_code == 200
+    approved = post(client, f"{url}/approve", {"note": "Đã đăng ký"}, headers=leader)
     assert approved.status_code == 200 and approved.json()["national_status"] == 9
-    returned = post(client, f"{url}/return_result", {"method": "counter"}, **counter)
+    returned = post(client, f"{url}/return_result", {"method": "counter"}, headers=counter)
     assert returned.status_code == 200 and returned.json()["status"] == Status.RETURNED
-    sheet = client.get(f"/api/dossiers/{code}/forms/06.pdf", None, **counter)
+    sheet = client.get(f"/api/dossiers/{code}/forms/06.pdf", headers=counter)
     text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(sheet.content)).pages).split())
     assert "Đúng hạn" in text or "Trước hạn" in text
