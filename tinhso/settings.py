@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "tinhso.procedures",
     "tinhso.notifications",
     "tinhso.dossiers",
+    "tinhso.backoffice",
     "tinhso.portal",
 ]
 
@@ -144,6 +145,14 @@ TINHSO_AGENCY_LEVEL1_CODE = env_str("TINHSO_AGENCY_LEVEL1_CODE", "H60")
 # How long a procedure search's ranked answer is kept (seconds; 0 = not kept). Any write to the catalog,
 # its bindings or the agencies renews the key, so a kept answer is never stale (tinhso/procedures/search.py).
 PROCEDURE_SEARCH_CACHE_SECONDS = env_int("PROCEDURE_SEARCH_CACHE_SECONDS", 600)
+
+# --- Dossiers ------------------------------------------------------------------------------------------
+# Uploaded papers (scans, phone photos, PDFs): checked by content in tinhso/core/files.py.
+DOSSIER_UPLOAD_MAX_BYTES = env_int("DOSSIER_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+DOSSIER_UPLOAD_MAX_PIXELS = env_int("DOSSIER_UPLOAD_MAX_PIXELS", 40_000_000)
+DOSSIER_UPLOAD_MAX_PAGES = env_int("DOSSIER_UPLOAD_MAX_PAGES", 200)
+# Files above this size are streamed to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

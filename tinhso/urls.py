@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tinhso.accounts.urls")),
     path("", include("tinhso.procedures.urls")),
+    path("", include("tinhso.backoffice.urls")),
     path("", include("tinhso.portal.urls")),
 ]

@@ -10,15 +10,17 @@ Creation honours `Idempotency-Key`: a retry returns the first dossier (200, `Ide
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Header, Query, Router, Schema
+from ninja import File, Header, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from tinhso.accounts.api_auth import API_AUTH
 from tinhso.accounts.models import Agency, User
 from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.schemas import ErrorOut
+from tinhso.core.files import UploadRejected
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import (
@@ -27,9 +29,10 @@ from tinhso.dossiers.models import (
     DossierEvent,
     DossierPaper,
     DossierStep,
+    PaperFile,
     Status,
 )
-from tinhso.dossiers.schemas import ActionIn, DossierCreateIn, DossierOut, WorklistOut
+from tinhso.dossiers.schemas import ActionIn, DossierCreateIn, DossierOut, PaperFileOut, WorklistOut
 from tinhso.procedures.models import ProcedureBinding
 from tinhso.procedures.templatetags.procedure_format import duration
 
@@ -384,4 +387,77 @@ def dossier_form(request: HttpRequest, code: str, form: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{d.code}-mau-{form}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+ERRORS_UPLOAD: dict[int, type[Schema]] = {**ERRORS, 413: ErrorOut, 415: ErrorOut}
+
+
+@router.post(
+    "/dossiers/{code}/papers/{paper_id}/files",
+    response={201: PaperFileOut, **ERRORS_UPLOAD},
+    summary="Thêm bản chụp / tệp cho một giấy tờ / Attach a scan, photo or PDF to a paper",
+    description="JPEG, PNG, HEIC or PDF, checked by content; at most DOSSIER_UPLOAD_MAX_BYTES.",
+)
+def paper_file_upload(
+    request: HttpRequest, code: str, paper_id: int, file: File[UploadedFile]
+) -> HttpResponse:
+    user = _user(request)
+    d = _load(request, code)
+    paper = DossierPaper.objects.select_related("dossier__agency").filter(dossier=d, pk=paper_id).first()
+    if paper is None:
+        raise HttpError(404, "Không có giấy tờ này trong hồ sơ / no such paper in this dossier")
+    try:
+        row = services.paper_file_add(paper=paper, upload=file, name=file.name or "", actor=user)
+    except UploadRejected as exc:
+        raise HttpError(exc.status_code, exc.message) from None
+    except tr.DossierError as exc:
+        raise HttpError(exc.status_code, exc.message) from None
+    return JsonResponse(_file_payload(row), status=201, json_dumps_params={"ensure_ascii": False})
+
+
+def _file_payload(row: PaperFile) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "paper_id": row.paper_id,
+        "name": row.original_name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
+        "pages": row.pages,
+    }
+
+
+@router.get(
+    "/dossiers/{code}/files/{file_id}/{kind}",
+    response={200: None, **ERRORS},
+    summary="Tải tệp gốc hoặc bản PDF / Download a paper's original file or its PDF rendition",
+)
+def paper_file_download(
+    request: HttpRequest, code: str, file_id: int, kind: str
+) -> HttpResponse | FileResponse:
+    d = _load(request, code)
+    row = PaperFile.objects.filter(pk=file_id, paper__dossier=d).first()
+    if row is None or kind not in ("original", "rendition"):
+        raise HttpError(404, "Không có tệp này / no such file")
+    return paper_file_response(row, kind)
+
+
+def paper_file_response(row: PaperFile, kind: str) -> FileResponse:
+    """A stored file with safe headers: the type checked at upload, never sniffed, never run as a page."""
+    if kind == "original":
+        response = FileResponse(
+            row.original.open("rb"),
+            content_type=row.content_type,
+            as_attachment=True,
+            filename=row.original_name,
+        )
+    else:
+        stem = row.original_name.rsplit(".", 1)[0]
+        response = FileResponse(
+            row.rendition.open("rb"), content_type="application/pdf", filename=f"{stem}.pdf"
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -153,3 +153,13 @@ class WorklistOut(Schema):
     count: int
     page: int
     page_size: int
+
+
+class PaperFileOut(Schema):
+    id: int
+    paper_id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    pages: int

@@ -1,4 +1,4 @@
-"""Dossier writes that are not a single transition: creation behind an `Idempotency-Key`."""
+"""Dossier writes that are not a single transition: creation behind an `Idempotency-Key`, papers' files."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from tinhso.accounts.models import User
-from tinhso.dossiers.models import Dossier, IdempotencyRecord
-from tinhso.dossiers.transitions import DossierRuleError
+from tinhso.accounts.models import Role, User
+from tinhso.core.audit import audit_record
+from tinhso.core.files import check_upload, pdf_rendition
+from tinhso.dossiers.models import Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
+from tinhso.dossiers.transitions import DossierConflict, DossierForbidden, DossierRuleError
 
 MAX_KEY_LENGTH = 100
 
@@ -55,3 +60,80 @@ def dossier_create_once(
             raise
         return _replay(found, fingerprint), True
     return dossier, False
+
+
+# --- Papers' files ---------------------------------------------------------------------------------------
+
+# States in which papers may still be added: before and during processing, and while a supplement is due.
+_OPEN_FOR_FILES = {Status.SUBMITTED, Status.RECEIVED, Status.IN_PROCESS, Status.SUPPLEMENT}
+
+
+def _may_add_files(d: Dossier, actor: User) -> bool:
+    if d.applicant_user_id is not None and d.applicant_user_id == actor.pk:
+        return d.status in (Status.SUBMITTED, Status.SUPPLEMENT)
+    return bool(
+        actor.is_official
+        and actor.agency is not None
+        and actor.agency.path.startswith(d.agency.path)
+        and actor.has_role(Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD)
+    )
+
+
+def paper_file_add(*, paper: DossierPaper, upload: Any, name: str, actor: User) -> PaperFile:
+    """Attach a scan, photo or PDF to a paper: checked by content (type, size, pixels, pages) before
+    anything is written; the original kept as received, a PDF rendition beside it. A refused file leaves
+    nothing; a failure after the files were written removes them (nothing half-saved)."""
+    if isinstance(upload, (bytes, bytearray)):
+        upload = ContentFile(bytes(upload), name=name)
+    d = paper.dossier
+    if d.status not in _OPEN_FOR_FILES:
+        raise DossierConflict(
+            "Hồ sơ không còn nhận thêm giấy tờ ở trạng thái này. / The dossier no longer takes papers."
+        )
+    if not _may_add_files(d, actor):
+        raise DossierForbidden("Bạn không được thêm giấy tờ vào hồ sơ này. / You may not add papers here.")
+    checked = check_upload(upload, name=name)  # UploadRejected: a 4xx with a plain message
+    rendition = pdf_rendition(upload, checked)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            # Lock the dossier: a file is not added under a transition that closes it.
+            locked = Dossier.objects.select_for_update().get(pk=d.pk)
+            if locked.status not in _OPEN_FOR_FILES:
+                raise DossierConflict("Hồ sơ vừa đổi trạng thái. / The dossier changed meanwhile.")
+            row = PaperFile(
+                paper=paper,
+                original_name=checked.original_name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                pages=checked.pages,
+                uploaded_by=actor,
+            )
+            if hasattr(upload, "seek"):
+                upload.seek(0)
+            row.original.save(checked.original_name, File(upload), save=False)
+            stored.append(row.original.name)
+            row.rendition.save(f"{checked.sha256[:16]}.pdf", ContentFile(rendition), save=False)
+            stored.append(row.rendition.name)
+            row.save()
+            DossierPaper.objects.filter(pk=paper.pk).update(provided=True)
+            audit_record(
+                event="dossier.paper_file_added",
+                target_type="dossiers.dossier",
+                target_id=d.code,
+                agency_code=d.agency.code,
+                actor_id=actor.pk,
+                actor_label=actor.get_username(),
+                new={
+                    "paper": paper.pk,
+                    "name": checked.original_name,
+                    "type": checked.content_type,
+                    "sha256": checked.sha256,
+                },
+            )
+    except BaseException:
+        for name_ in stored:
+            default_storage.delete(name_)
+        raise
+    return row

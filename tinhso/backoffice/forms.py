@@ -1,0 +1,119 @@
+"""Forms of the officials' pages: they check shape; the transitions decide (STYLE.md rule 8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.accounts.national_id import validate_national_id
+from tinhso.dossiers.models import Channel
+from tinhso.dossiers.transitions import MissingItem
+from tinhso.procedures.models import ProcedureBinding, RequiredPaper
+
+PHONE = r"^(0|\+84)\d{9,10}$"
+
+
+class ReceptionForm(forms.Form):
+    """Counter reception of a paper dossier: the procedure, the applicant, the papers ticked."""
+
+    binding = forms.ModelChoiceField(
+        label=_("Thủ tục"), queryset=ProcedureBinding.objects.none(), empty_label=_("— Chọn thủ tục —")
+    )
+    channel = forms.ChoiceField(
+        label=_("Kênh tiếp nhận"),
+        choices=[
+            (Channel.COUNTER.value, Channel.COUNTER.label),
+            (Channel.POSTAL.value, Channel.POSTAL.label),
+        ],
+        initial=Channel.COUNTER,
+    )
+    applicant_name = forms.CharField(label=_("Họ và tên người nộp"), max_length=200)
+    applicant_id_number = forms.CharField(
+        label=_("Số định danh cá nhân (CCCD)"),
+        max_length=12,
+        required=False,
+        validators=[validate_national_id],
+    )
+    applicant_phone = forms.RegexField(
+        label=_("Số điện thoại"),
+        regex=PHONE,
+        required=False,
+        error_messages={"invalid": _("Số điện thoại gồm 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678).")},
+    )
+    applicant_email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    applicant_address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
+    papers = forms.ModelMultipleChoiceField(
+        label=_("Giấy tờ đã nhận"),
+        queryset=RequiredPaper.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_papers = forms.CharField(
+        label=_("Giấy tờ khác (mỗi dòng một giấy tờ)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    sets = forms.IntegerField(label=_("Số bộ hồ sơ"), min_value=1, max_value=20, initial=1)
+
+    def __init__(self, *args: Any, bindings: Any, binding: ProcedureBinding | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["binding"].queryset = bindings  # type: ignore[attr-defined]
+        if binding is not None and binding.procedure.current_version_id:
+            self.fields["papers"].queryset = RequiredPaper.objects.filter(  # type: ignore[attr-defined]
+                version_id=binding.procedure.current_version_id
+            ).order_by("order")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("papers") and not (data.get("other_papers") or "").strip():
+            raise forms.ValidationError(_("Đánh dấu ít nhất một giấy tờ đã nhận."))
+        return data
+
+
+class ActionForm(forms.Form):
+    """The fields any transition may need; the view passes only those its action uses."""
+
+    expected_revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Lý do"), max_length=2000, required=False, widget=forms.Textarea)
+    note = forms.CharField(label=_("Ghi chú"), max_length=2000, required=False, widget=forms.Textarea)
+    to = forms.IntegerField(label=_("Chuyển cho"), required=False)
+    assignee = forms.IntegerField(label=_("Giao cho chuyên viên"), required=False)
+    items = forms.CharField(
+        label=_("Giấy tờ cần bổ sung và lý do (mỗi dòng: giấy tờ | lý do)"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+    )
+    new_due = forms.DateTimeField(
+        label=_("Ngày hẹn trả mới"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    method = forms.ChoiceField(
+        label=_("Hình thức trả"),
+        required=False,
+        choices=[
+            ("counter", _("Tại Bộ phận Một cửa")),
+            ("post", _("Qua bưu chính")),
+            ("online", _("Trực tuyến")),
+        ],
+    )
+    amount_vnd = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=0, required=False)
+    legal_basis = forms.CharField(label=_("Căn cứ pháp lý"), max_length=1000, required=False)
+
+    def missing_items(self) -> list[MissingItem]:
+        out = []
+        for line in (self.cleaned_data.get("items") or "").splitlines():
+            if not line.strip():
+                continue
+            paper, _sep, reason = line.partition("|")
+            out.append(MissingItem(paper.strip(), reason.strip()))
+        return out
+
+    def due(self) -> dt.datetime | None:
+        value: dt.datetime | None = self.cleaned_data.get("new_due")
+        return value

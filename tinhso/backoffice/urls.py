@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tinhso.backoffice import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("backoffice/", views.worklist_page, name="worklist"),
+    path("backoffice/reception/", views.reception_page, name="reception"),
+    path("backoffice/dossiers/<str:code>/", views.dossier_page, name="dossier"),
+    path("backoffice/dossiers/<str:code>/actions/<str:action>/", views.dossier_action, name="dossier_action"),
+    path("backoffice/dossiers/<str:code>/forms/<str:form>.pdf", views.dossier_form, name="dossier_form"),
+]

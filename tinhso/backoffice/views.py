@@ -1,0 +1,310 @@
+"""The officials' pages: worklists, counter reception, the dossier page with the actions the role allows.
+
+Thin views: they load through the permission-checked selectors and call the transitions; every rule and
+message comes from there. Pages work without JavaScript (plain forms and redirects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tinhso.accounts.models import Agency, Role, User
+from tinhso.backoffice.forms import ActionForm, ReceptionForm
+from tinhso.dossiers import documents, selectors
+from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.models import Dossier, DossierStep, PaperFile
+from tinhso.procedures.models import ProcedureBinding
+
+ACTION_LABELS = {
+    "receive": gettext_lazy("Tiếp nhận"),
+    "refuse": gettext_lazy("Từ chối tiếp nhận (Mẫu 03)"),
+    "request_supplement": gettext_lazy("Yêu cầu bổ sung (Mẫu 02)"),
+    "supplement_complete": gettext_lazy("Đã nhận đủ hồ sơ bổ sung"),
+    "assign": gettext_lazy("Phân công"),
+    "hand_over": gettext_lazy("Chuyển xử lý"),
+    "send_back": gettext_lazy("Trả lại bước trước"),
+    "consult": gettext_lazy("Lấy ý kiến cơ quan khác"),
+    "pause_for_payment": gettext_lazy("Tạm dừng chờ nghĩa vụ tài chính"),
+    "resume_after_payment": gettext_lazy("Tiếp tục xử lý (đã thực hiện nghĩa vụ)"),
+    "extend": gettext_lazy("Xin lỗi và gia hạn (Mẫu 04)"),
+    "stop": gettext_lazy("Dừng giải quyết (Mẫu 05)"),
+    "withdraw": gettext_lazy("Rút hồ sơ theo đề nghị"),
+    "approve": gettext_lazy("Phê duyệt kết quả"),
+    "reject": gettext_lazy("Từ chối giải quyết"),
+    "return_result": gettext_lazy("Trả kết quả"),
+}
+# The fields each action's form shows (consult is API-only for now: it needs an agency picker).
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "receive": (),
+    "refuse": ("reason",),
+    "request_supplement": ("items",),
+    "supplement_complete": ("note",),
+    "assign": ("assignee", "note"),
+    "hand_over": ("to", "note"),
+    "send_back": ("reason",),
+    "pause_for_payment": ("reason", "amount_vnd"),
+    "resume_after_payment": (),
+    "extend": ("new_due", "reason"),
+    "stop": ("reason", "legal_basis"),
+    "withdraw": ("reason",),
+    "approve": ("note",),
+    "reject": ("reason",),
+    "return_result": ("method", "note"),
+}
+FORM_TITLES = {
+    "01": gettext_lazy("Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)"),
+    "02": gettext_lazy("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"),
+    "03": gettext_lazy("Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)"),
+    "04": gettext_lazy("Văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"),
+    "05": gettext_lazy("Thông báo dừng giải quyết hồ sơ (Mẫu 05)"),
+    "06": gettext_lazy("Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)"),
+}
+
+
+def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (isinstance(user, User) and user.is_official and user.agency_id):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _load(request: HttpRequest, code: str) -> Dossier:
+    try:
+        return selectors.dossier_get_for_user(_user(request), code)
+    except (selectors.DossierNotFound, PermissionDenied):
+        raise Http404(_("Không tìm thấy hồ sơ")) from None
+
+
+@official_required
+def worklist_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    lists = selectors.worklists_for(user)
+    key = request.GET.get("list") or lists[0].key
+    if key not in selectors.WORKLIST_KEYS:
+        key = lists[0].key
+    now = timezone.now()
+    counts = selectors.worklist_counts(user, now=now)
+    page = Paginator(selectors.worklist(user, key, now=now), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/worklist.html",
+        {
+            "lists": [(w, counts[w.key]) for w in lists],
+            "current": key,
+            "current_label": next((w.label for w in selectors.WORKLISTS if w.key == key), key),
+            "page": page,
+            "now": now,
+        },
+    )
+
+
+def _bindings(user: User) -> Any:
+    assert user.agency is not None
+    return (
+        ProcedureBinding.objects.filter(
+            is_active=True,
+            current_process__isnull=False,
+            agency__in=Agency.objects.subtree_of(user.agency).values("pk"),
+        )
+        .select_related("procedure")
+        .order_by("procedure__name")
+    )
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def reception_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(Role.COUNTER_OFFICER):
+        raise PermissionDenied
+    bindings = _bindings(user)
+    chosen = request.POST.get("binding") or request.GET.get("binding")
+    binding = bindings.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
+    if request.method == "POST":
+        form = ReceptionForm(request.POST, bindings=bindings, binding=binding)
+        if form.is_valid():
+            data = form.cleaned_data
+            papers = [tr.PaperSpec(required_paper_id=p.pk, name=p.name) for p in data["papers"]]
+            papers += [
+                tr.PaperSpec(name=line.strip()) for line in data["other_papers"].splitlines() if line.strip()
+            ]
+            try:
+                d = tr.receive_at_counter(
+                    binding=data["binding"],
+                    channel=data["channel"],
+                    applicant=tr.Applicant(
+                        name=data["applicant_name"],
+                        id_number=data["applicant_id_number"],
+                        phone=data["applicant_phone"],
+                        email=data["applicant_email"],
+                        address=data["applicant_address"],
+                    ),
+                    actor=user,
+                    papers=papers,
+                    sets=data["sets"],
+                )
+            except tr.DossierError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Đã tiếp nhận hồ sơ %(code)s. In Giấy tiếp nhận và hẹn trả kết quả (Mẫu 01) "
+                        "cho người nộp."
+                    )
+                    % {"code": d.code},
+                )
+                return redirect("backoffice:dossier", code=d.code)
+    else:
+        form = ReceptionForm(
+            bindings=bindings, binding=binding, initial={"binding": binding.pk if binding else None}
+        )
+    return render(request, "backoffice/reception.html", {"form": form, "binding": binding})
+
+
+def _colleagues(d: Dossier, roles: tuple[str, ...]) -> list[User]:
+    return list(
+        User.objects.filter(
+            kind=User.Kind.OFFICIAL,
+            is_active=True,
+            agency__in=Agency.objects.subtree_of(d.agency).values("pk"),
+            groups__name__in=roles,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def _hand_over_roles(d: Dossier) -> tuple[str, ...]:
+    step = d.current_step
+    if step is None:
+        return ()
+    following = DossierStep.objects.filter(dossier=d, order__gt=step.order).order_by("order").first()
+    if following is None:
+        return ()
+    if following.role == Role.SPECIALIST:
+        return (Role.SPECIALIST, Role.DEPARTMENT_HEAD)
+    return (following.role,)
+
+
+@official_required
+def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request)
+    d = _load(request, code)
+    actions = [a for a in tr.available_actions(d, user) if a in ACTION_FIELDS]
+    choices: dict[str, list[User]] = {}
+    if "hand_over" in actions:
+        choices["to"] = _colleagues(d, _hand_over_roles(d))
+    if "assign" in actions:
+        choices["assignee"] = _colleagues(d, (Role.SPECIALIST,))
+    return render(
+        request,
+        "backoffice/dossier.html",
+        {
+            "d": d,
+            "papers": d.papers.prefetch_related("files"),
+            "steps": d.steps.select_related("assignee"),
+            "events": d.events.all(),
+            "forms": [(f, FORM_TITLES[f]) for f in documents.issued_forms(d) if f in FORM_TITLES],
+            "actions": [(a, ACTION_LABELS[a], ACTION_FIELDS[a]) for a in actions],
+            "choices": choices,
+            "files": PaperFile.objects.filter(paper__dossier=d).count(),
+        },
+    )
+
+
+@official_required
+@require_POST
+def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    user = _user(request)
+    d = _load(request, code)
+    if action not in ACTION_FIELDS:
+        raise Http404
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("backoffice:dossier", code=d.code)
+    data = form.cleaned_data
+    common: dict[str, Any] = {"actor": user, "expected_revision": data["expected_revision"]}
+
+    def colleague(pk: int | None) -> User:
+        found = User.objects.filter(pk=pk, kind=User.Kind.OFFICIAL).first() if pk else None
+        if found is None:
+            raise tr.DossierRuleError(_("Chọn người nhận hồ sơ."))
+        return found
+
+    runs: dict[str, Callable[[], Any]] = {
+        "receive": lambda: tr.receive(d, **common),
+        "refuse": lambda: tr.refuse(d, reason=data["reason"], **common),
+        "request_supplement": lambda: tr.request_supplement(d, items=form.missing_items(), **common),
+        "supplement_complete": lambda: tr.supplement_complete(d, note=data["note"], **common),
+        "assign": lambda: tr.assign(d, assignee=colleague(data["assignee"]), note=data["note"], **common),
+        "hand_over": lambda: tr.hand_over(d, to=colleague(data["to"]), note=data["note"], **common),
+        "send_back": lambda: tr.send_back(d, reason=data["reason"], **common),
+        "pause_for_payment": lambda: tr.pause_for_payment(
+            d, reason=data["reason"], amount_vnd=data["amount_vnd"] or 0, **common
+        ),
+        "resume_after_payment": lambda: tr.resume_after_payment(d, **common),
+        "extend": lambda: _extend(d, form, common),
+        "stop": lambda: tr.stop(d, reason=data["reason"], legal_basis=data["legal_basis"], **common),
+        "withdraw": lambda: tr.withdraw(d, reason=data["reason"], **common),
+        "approve": lambda: tr.approve(d, result_note=data["note"], **common),
+        "reject": lambda: tr.reject(d, reason=data["reason"], **common),
+        "return_result": lambda: tr.return_result(
+            d, method=data["method"] or "counter", note=data["note"], **common
+        ),
+    }
+    try:
+        runs[action]()
+    except tr.DossierError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": ACTION_LABELS[action]})
+    return redirect("backoffice:dossier", code=d.code)
+
+
+def _extend(d: Dossier, form: ActionForm, common: dict[str, Any]) -> Any:
+    due = form.due()
+    if due is None:
+        raise tr.DossierRuleError(_("Chọn ngày hẹn trả mới."))
+    if timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    return tr.extend(d, reason=form.cleaned_data["reason"], new_due=due, **common)
+
+
+@official_required
+def dossier_form(request: HttpRequest, code: str, form: str) -> HttpResponse:
+    d = _load(request, code)
+    try:
+        pdf = documents.render_form(d, form)
+    except documents.FormNotIssued:
+        raise Http404(_("Hồ sơ chưa có biểu mẫu này")) from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{d.code}-mau-{form}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
