@@ -46,6 +46,13 @@ ACTION_LABELS = {
     "reject": gettext_lazy("Từ chối giải quyết"),
     "return_result": gettext_lazy("Trả kết quả"),
 }
+# The history's words for the events that are not actions of this page.
+EVENT_LABELS = {
+    **ACTION_LABELS,
+    "submit": gettext_lazy("Nộp hồ sơ"),
+    "consult": gettext_lazy("Lấy ý kiến cơ quan khác"),
+    "consult_answer": gettext_lazy("Cơ quan được hỏi trả lời"),
+}
 # The fields each action's form shows (consult is API-only for now: it needs an agency picker).
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "receive": (),
@@ -227,7 +234,7 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
             "d": d,
             "papers": d.papers.prefetch_related("files"),
             "steps": d.steps.select_related("assignee"),
-            "events": d.events.all(),
+            "events": [(e, EVENT_LABELS.get(e.action, e.action)) for e in d.events.all()],
             "forms": [(f, FORM_TITLES[f]) for f in documents.issued_forms(d) if f in FORM_TITLES],
             "actions": [(a, ACTION_LABELS[a], ACTION_FIELDS[a]) for a in actions],
             "choices": choices,
