@@ -117,3 +117,39 @@ class ActionForm(forms.Form):
     def due(self) -> dt.datetime | None:
         value: dt.datetime | None = self.cleaned_data.get("new_due")
         return value
+
+
+class CitizenAccountForm(forms.Form):
+    """An account made at the counter for a person who has none (*tạo tài khoản hộ*)."""
+
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    national_id = forms.CharField(
+        label=_("Số định danh cá nhân (CCCD)"), max_length=12, validators=[validate_national_id]
+    )
+    phone = forms.RegexField(
+        label=_("Số điện thoại"),
+        regex=PHONE,
+        error_messages={"invalid": _("Số điện thoại gồm 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678).")},
+    )
+    date_of_birth = forms.DateField(
+        label=_("Ngày sinh"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    consent = forms.BooleanField(
+        label=_("Người dân đồng ý để cán bộ tạo tài khoản và nộp hồ sơ thay (đã ký giấy đề nghị)"),
+        error_messages={"required": _("Cần sự đồng ý của người dân trước khi tạo tài khoản.")},
+    )
+
+
+class OnBehalfForm(forms.Form):
+    """An online dossier submitted for a citizen by an official, with the citizen's recorded consent."""
+
+    binding = forms.ModelChoiceField(label=_("Thủ tục"), queryset=ProcedureBinding.objects.none())
+    consent = forms.CharField(
+        label=_("Xác nhận đồng ý của người dân (họ tên, cách xác nhận)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, bindings: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["binding"].queryset = bindings  # type: ignore[attr-defined]

@@ -6,13 +6,14 @@ message comes from there. Pages work without JavaScript (plain forms and redirec
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import Agency, Role, User
-from tinhso.backoffice.forms import ActionForm, ReceptionForm
+from tinhso.backoffice.forms import ActionForm, CitizenAccountForm, OnBehalfForm, ReceptionForm
 from tinhso.dossiers import documents, selectors
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierStep, PaperFile
@@ -315,3 +317,97 @@ def dossier_form(request: HttpRequest, code: str, form: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{d.code}-mau-{form}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Accounts for people who have none, and dossiers submitted on their behalf ---------------------------
+
+# Letters and digits that cannot be mistaken for one another on a printed slip (no 0/O, 1/l/I).
+_SLIP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _slip_password() -> str:
+    return "-".join("".join(secrets.choice(_SLIP_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def citizen_new(request: HttpRequest) -> HttpResponse:
+    """A counter officer makes an account for a person without a smartphone or e-mail; the credentials are
+    printed on a slip handed over on paper (shown once, never stored in clear)."""
+    user = _user(request)
+    if not user.has_role(Role.COUNTER_OFFICER):
+        raise PermissionDenied
+    form = CitizenAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if User.objects.filter(national_id=data["national_id"]).exists():
+            form.add_error(
+                "national_id", _("Số định danh này đã có tài khoản: hướng dẫn người dân đăng nhập.")
+            )
+        else:
+            password = _slip_password()
+            try:
+                citizen = accounts_services.user_create_citizen(
+                    username=data["national_id"],
+                    password=password,
+                    full_name=data["full_name"],
+                    phone=data["phone"],
+                    national_id=data["national_id"],
+                    date_of_birth=data["date_of_birth"],
+                    actor=user,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                return render(
+                    request,
+                    "backoffice/citizen_slip.html",
+                    {
+                        "citizen": citizen,
+                        "password": password,
+                        "login_url": request.build_absolute_uri("/accounts/login/"),
+                    },
+                )
+    return render(request, "backoffice/citizen_new.html", {"form": form})
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def on_behalf_submit(request: HttpRequest, citizen_id: int) -> HttpResponse:
+    """*Nộp hồ sơ hộ*: an online dossier in the citizen's name, submitted by the official with the consent
+    recorded; it then awaits reception like any online dossier."""
+    user = _user(request)
+    if not user.has_role(Role.COUNTER_OFFICER):
+        raise PermissionDenied
+    citizen = User.objects.filter(pk=citizen_id, kind=User.Kind.CITIZEN, is_active=True).first()
+    if citizen is None:
+        raise Http404
+    form = OnBehalfForm(request.POST or None, bindings=_bindings(user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            d = tr.submit(
+                binding=data["binding"],
+                channel="online",
+                applicant=tr.Applicant(
+                    name=citizen.full_name,
+                    id_number=citizen.national_id or "",
+                    phone=citizen.phone or "",
+                    email=citizen.email,
+                    user=citizen,
+                ),
+                actor=user,
+                on_behalf_consent=data["consent"],
+            )
+        except tr.DossierError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Đã nộp hồ sơ %(code)s thay cho %(name)s; hồ sơ chờ tiếp nhận.")
+                % {"code": d.code, "name": citizen.full_name},
+            )
+            return redirect("backoffice:dossier", code=d.code)
+    return render(request, "backoffice/on_behalf.html", {"form": form, "citizen": citizen})

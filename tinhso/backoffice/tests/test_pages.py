@@ -90,3 +90,36 @@ def test_worklists_show_counts_and_the_dossiers_of_each(w: World) -> None:
     mine = text(c.get("/backoffice/", {"list": "mine"}))
     assert d.code in mine and "quá hạn" in mine
     assert logged_in(w.other_counter).get(f"/backoffice/dossiers/{d.code}/").status_code == 404
+
+
+def test_an_account_is_made_for_a_person_without_one_and_a_dossier_submitted_on_their_behalf(
+    w: World,
+) -> None:
+    from tinhso.accounts.models import User
+
+    c = logged_in(w.counter)
+    form = {"full_name": "Lò Thị Mai", "national_id": "008190054321", "phone": "0987654321"}
+    refused = c.post("/backoffice/citizens/new/", form)
+    assert "Cần sự đồng ý" in text(refused) and not User.objects.filter(national_id="008190054321").exists()
+    slip = c.post("/backoffice/citizens/new/", {**form, "consent": "on"})
+    assert slip.status_code == 200
+    password = re.search(r'data-testid="slip-password">([^<]+)<', text(slip)).group(1)  # type: ignore[union-attr]
+    mai = User.objects.get(national_id="008190054321")
+    assert mai.username == "008190054321" and mai.check_password(password) and not mai.is_official
+    again = c.post("/backoffice/citizens/new/", {**form, "consent": "on"})
+    assert "đã có tài khoản" in text(again)
+    # She can log in with the slip, through the real login page.
+    login = Client().post("/accounts/login/", {"username": "008190054321", "password": password})
+    assert login.status_code == 302
+    done = c.post(
+        f"/backoffice/citizens/{mai.pk}/submit/",
+        {"binding": w.birth.pk, "consent": "Bà Mai đồng ý, ký giấy đề nghị nộp hộ"},
+    )
+    d = Dossier.objects.get()
+    assert done.status_code == 302 and d.applicant_user == mai and d.on_behalf_by == w.counter
+    assert d.channel == "online" and d.status == Status.SUBMITTED and "Bà Mai đồng ý" in d.on_behalf_consent
+    # The dossier is hers: she follows it under her account.
+    mine = Client()
+    mine.force_login(mai)
+    assert [i["code"] for i in mine.get("/api/dossiers").json()["items"]] == [d.code]
+    assert logged_in(w.specialist).get("/backoffice/citizens/new/").status_code == 403
