@@ -31,6 +31,10 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(db_index=True)
     last_error = models.TextField(blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
+    # Set by the worker that claimed the message (delivery.py), cleared when it records the outcome; while
+    # set, `next_attempt_at` is the end of that worker's lease. Every write of an outcome is conditional on
+    # it, so a worker whose lease ran out (and whose message another worker took) changes nothing.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tinhso.core.audit import audit_record
 from tinhso.notifications.models import OutboxMessage
 
 
@@ -31,3 +35,39 @@ def message_enqueue(
         if OutboxMessage.objects.filter(dedupe_key=dedupe_key[:120]).exists():
             return None
         raise
+
+
+def message_retry(
+    *, message_ids: Iterable[int], actor_id: int | None, actor_label: str, now: datetime | None = None
+) -> int:
+    """Send again at once (*gửi lại*): a failed message gets a fresh round of attempts, a pending one waiting
+    out its back-off is due now. A sent message is left alone (the SMS gateway would not send its key a
+    second time anyway), as is one a worker holds right now. Audited per message; returns how many."""
+    now = now or timezone.now()
+    retried = 0
+    with transaction.atomic():
+        rows = OutboxMessage.objects.select_for_update().filter(pk__in=list(message_ids)).order_by("pk")
+        for message in rows:
+            if message.state == OutboxMessage.State.SENT or message.claim_token:
+                continue
+            old = {
+                "state": message.state,
+                "attempts": message.attempts,
+                "next_attempt_at": message.next_attempt_at,
+            }
+            if message.state == OutboxMessage.State.FAILED:
+                message.attempts = 0
+            message.state = OutboxMessage.State.PENDING
+            message.next_attempt_at = now
+            message.save(update_fields=["state", "attempts", "next_attempt_at"])
+            audit_record(
+                event="notification.retried",
+                target_type="notifications.outboxmessage",
+                target_id=message.pk,
+                actor_id=actor_id,
+                actor_label=actor_label,
+                old=old,
+                new={"state": message.state, "attempts": message.attempts, "next_attempt_at": now},
+            )
+            retried += 1
+    return retried
