@@ -21,6 +21,7 @@ setup: env
 
 run: setup
 	@$(MANAGE) seed_demo
+	@$(MANAGE) seed_demo_dossiers
 	@echo ""
 	@echo "Tỉnh Số is serving at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API: http://$(HOST):$(PORT)/api/docs)"
 	@echo ""

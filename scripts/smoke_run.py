@@ -43,6 +43,16 @@ def login(base: str, username: str, full_name: str) -> None:
         home = client.get("/")
         if full_name not in home.text:
             sys.exit(f"after logging in as {username}, the home page does not show {full_name!r}")
+        if username == "motcua":
+            # The demo dossiers are there: the counter officer's worklist lists them.
+            work = client.get("/backoffice/", params={"list": "mine"})
+            codes = re.findall(r"000\.00\.30\.H60-\d{6}-\d{4}", work.text)
+            if work.status_code != 200 or not codes:
+                sys.exit(f"the counter officer's worklist answered {work.status_code} with no demo dossier")
+            receipt = client.get(f"/backoffice/dossiers/{codes[0]}/forms/01.pdf")
+            if receipt.status_code != 200 or not receipt.content.startswith(b"%PDF"):
+                sys.exit(f"the receipt of {codes[0]} answered {receipt.status_code}")
+            print(f"  worklist lists {len(set(codes))} demo dossiers; receipt of {codes[0]} is a PDF")
     print(f"  logged in as {username:<12} ({full_name})")
 
 
