@@ -7,6 +7,7 @@ app_name = "backoffice"
 urlpatterns = [
     path("backoffice/", views.worklist_page, name="worklist"),
     path("backoffice/reception/", views.reception_page, name="reception"),
+    path("backoffice/register/<int:year>.pdf", views.register_pdf, name="register"),
     path("backoffice/citizens/new/", views.citizen_new, name="citizen_new"),
     path("backoffice/citizens/<int:citizen_id>/submit/", views.on_behalf_submit, name="on_behalf"),
     path("backoffice/dossiers/<str:code>/", views.dossier_page, name="dossier"),

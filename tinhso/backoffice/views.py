@@ -411,3 +411,19 @@ def on_behalf_submit(request: HttpRequest, citizen_id: int) -> HttpResponse:
             )
             return redirect("backoffice:dossier", code=d.code)
     return render(request, "backoffice/on_behalf.html", {"form": form, "citizen": citizen})
+
+
+@official_required
+def register_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    """Mẫu 07, the tracking book of the official's unit for a year (*sổ theo dõi hồ sơ*)."""
+    user = _user(request)
+    if not user.has_role(Role.COUNTER_OFFICER, Role.AGENCY_LEADER, Role.DEPARTMENT_HEAD):
+        raise PermissionDenied
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404
+    assert user.agency is not None
+    pdf = documents.render_register(user.agency, year)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="so-theo-doi-ho-so-{user.agency.code}-{year}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -123,3 +123,21 @@ def test_an_account_is_made_for_a_person_without_one_and_a_dossier_submitted_on_
     mine.force_login(mai)
     assert [i["code"] for i in mine.get("/api/dossiers").json()["items"]] == [d.code]
     assert logged_in(w.specialist).get("/backoffice/citizens/new/").status_code == 403
+
+
+def test_the_units_tracking_book_lists_its_receptions_of_the_year_in_order(w: World) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    first = w.received(when="2026-03-02 09:00")
+    second = w.received(when="2026-03-03 09:00")
+    w.submit(when="2026-03-04 09:00")  # not received: not in the book
+    response = logged_in(w.counter).get("/backoffice/register/2026.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    book = " ".join(" ".join(p.extract_text() for p in pages).split())
+    assert book.index(first.code) < book.index(second.code)
+    assert book.count("000.00.30.H60-26030") == 2
+    assert logged_in(w.specialist).get("/backoffice/register/2026.pdf").status_code == 403
+    assert logged_in(w.counter).get("/backoffice/register/2099.pdf").status_code == 404
