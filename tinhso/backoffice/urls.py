@@ -13,4 +13,14 @@ urlpatterns = [
     path("backoffice/dossiers/<str:code>/", views.dossier_page, name="dossier"),
     path("backoffice/dossiers/<str:code>/actions/<str:action>/", views.dossier_action, name="dossier_action"),
     path("backoffice/dossiers/<str:code>/forms/<str:form>.pdf", views.dossier_form, name="dossier_form"),
+    path(
+        "backoffice/dossiers/<str:code>/papers/<int:paper_id>/files/",
+        views.paper_file_upload,
+        name="paper_file_upload",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/files/<int:file_id>/<str:kind>/",
+        views.paper_file_view,
+        name="paper_file",
+    ),
 ]

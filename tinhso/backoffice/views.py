@@ -25,8 +25,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.backoffice.forms import ActionForm, CitizenAccountForm, OnBehalfForm, ReceptionForm
+from tinhso.core.files import UploadRejected
 from tinhso.dossiers import documents, selectors
+from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.api import paper_file_response
 from tinhso.dossiers.models import Dossier, DossierStep, PaperFile
 from tinhso.procedures.models import ProcedureBinding
 
@@ -240,7 +243,7 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
             "forms": [(f, FORM_TITLES[f]) for f in documents.issued_forms(d) if f in FORM_TITLES],
             "actions": [(a, ACTION_LABELS[a], ACTION_FIELDS[a]) for a in actions],
             "choices": choices,
-            "files": PaperFile.objects.filter(paper__dossier=d).count(),
+            "can_upload": dossier_services.may_add_files(d, user),
         },
     )
 
@@ -427,3 +430,37 @@ def register_pdf(request: HttpRequest, year: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="so-theo-doi-ho-so-{user.agency.code}-{year}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@official_required
+@require_POST
+def paper_file_upload(request: HttpRequest, code: str, paper_id: int) -> HttpResponse:
+    """A scan or phone photo of a paper, from the dossier page (JPEG, PNG, HEIC, PDF; checked by content)."""
+    d = _load(request, code)
+    paper = d.papers.filter(pk=paper_id).first()
+    upload = request.FILES.get("file")
+    if paper is None:
+        raise Http404
+    if upload is None:
+        messages.error(request, _("Chọn tệp ảnh chụp hoặc bản quét để tải lên."))
+        return redirect("backoffice:dossier", code=d.code)
+    try:
+        dossier_services.paper_file_add(
+            paper=paper, upload=upload, name=upload.name or "", actor=_user(request)
+        )
+    except UploadRejected as exc:
+        messages.error(request, exc.message)
+    except tr.DossierError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã thêm tệp cho: %(paper)s.") % {"paper": paper.name[:80]})
+    return redirect("backoffice:dossier", code=d.code)
+
+
+@official_required
+def paper_file_view(request: HttpRequest, code: str, file_id: int, kind: str) -> HttpResponse:
+    d = _load(request, code)
+    row = PaperFile.objects.filter(pk=file_id, paper__dossier=d).first()
+    if row is None or kind not in ("original", "rendition"):
+        raise Http404
+    return paper_file_response(row, kind)

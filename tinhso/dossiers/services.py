@@ -68,7 +68,10 @@ def dossier_create_once(
 _OPEN_FOR_FILES = {Status.SUBMITTED, Status.RECEIVED, Status.IN_PROCESS, Status.SUPPLEMENT}
 
 
-def _may_add_files(d: Dossier, actor: User) -> bool:
+def may_add_files(d: Dossier, actor: User) -> bool:
+    """Whether the actor may attach files to the dossier's papers now."""
+    if d.status not in _OPEN_FOR_FILES:
+        return False
     if d.applicant_user_id is not None and d.applicant_user_id == actor.pk:
         return d.status in (Status.SUBMITTED, Status.SUPPLEMENT)
     return bool(
@@ -90,7 +93,7 @@ def paper_file_add(*, paper: DossierPaper, upload: Any, name: str, actor: User) 
         raise DossierConflict(
             "Hồ sơ không còn nhận thêm giấy tờ ở trạng thái này. / The dossier no longer takes papers."
         )
-    if not _may_add_files(d, actor):
+    if not may_add_files(d, actor):
         raise DossierForbidden("Bạn không được thêm giấy tờ vào hồ sơ này. / You may not add papers here.")
     checked = check_upload(upload, name=name)  # UploadRejected: a 4xx with a plain message
     rendition = pdf_rendition(upload, checked)

@@ -141,3 +141,35 @@ def test_the_units_tracking_book_lists_its_receptions_of_the_year_in_order(w: Wo
     assert book.count("000.00.30.H60-26030") == 2
     assert logged_in(w.specialist).get("/backoffice/register/2026.pdf").status_code == 403
     assert logged_in(w.counter).get("/backoffice/register/2099.pdf").status_code == 404
+
+
+def test_a_scan_is_uploaded_from_the_dossier_page_and_opens_as_a_pdf(w: World) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    d = w.received(when="2026-03-02 09:00")
+    paper = d.papers.get()
+    c = logged_in(w.counter)
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (230, 230, 220)).save(photo, "JPEG")
+    wrong = c.post(
+        f"/backoffice/dossiers/{d.code}/papers/{paper.pk}/files/",
+        {"file": SimpleUploadedFile("scan.jpg", b"not an image at all")},
+        follow=True,
+    )
+    assert "JPEG" in text(wrong) and not paper.files.exists()
+    ok = c.post(
+        f"/backoffice/dossiers/{d.code}/papers/{paper.pk}/files/",
+        {"file": SimpleUploadedFile("cccd.jpg", photo.getvalue())},
+        follow=True,
+    )
+    f = paper.files.get()
+    assert "Đã thêm tệp" in text(ok) and f"/files/{f.pk}/rendition/" in text(ok)
+    pdf = c.get(f"/backoffice/dossiers/{d.code}/files/{f.pk}/rendition/")
+    assert pdf["Content-Type"] == "application/pdf" and b"".join(pdf.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    assert (
+        logged_in(w.other_counter).get(f"/backoffice/dossiers/{d.code}/files/{f.pk}/rendition/").status_code
+        == 404
+    )
