@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -458,7 +459,7 @@ def paper_file_upload(request: HttpRequest, code: str, paper_id: int) -> HttpRes
 
 
 @official_required
-def paper_file_view(request: HttpRequest, code: str, file_id: int, kind: str) -> HttpResponse:
+def paper_file_view(request: HttpRequest, code: str, file_id: int, kind: str) -> HttpResponseBase:
     d = _load(request, code)
     row = PaperFile.objects.filter(pk=file_id, paper__dossier=d).first()
     if row is None or kind not in ("original", "rendition"):
