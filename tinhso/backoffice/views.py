@@ -87,10 +87,10 @@ FORM_TITLES = {
 }
 
 
-def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def official_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (isinstance(user, User) and user.is_official and user.agency_id):
             raise PermissionDenied
