@@ -3,12 +3,14 @@
 Everything here is public information (the catalog is published by law), so no login is needed.
 """
 
-from django.http import HttpRequest, JsonResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from tinhso.accounts.schemas import ErrorOut
-from tinhso.procedures import selectors
+from tinhso.procedures import search, selectors
 from tinhso.procedures.models import ChannelRule, Level, OnlineLevel, RequiredPaper, TimeUnit
 from tinhso.procedures.schemas import (
     FieldOut,
@@ -40,15 +42,22 @@ class ProcedureParams(Schema):
     summary="Tìm thủ tục hành chính / Search the procedure catalog",
 )
 def procedure_list(request: HttpRequest, params: Query[ProcedureParams]):
-    result = selectors.catalog_search(
-        q=params.q.strip()[:100],
-        field_id=params.field,
-        level=params.level.value if params.level else "",
-        online_level=params.online_level.value if params.online_level else "",
-        agency_code=params.agency.strip()[:40],
-        page=params.page,
-        page_size=params.page_size,
-    )
+    question = {
+        "q": params.q.strip()[:100],
+        "field_id": params.field,
+        "level": params.level.value if params.level else "",
+        "online_level": params.online_level.value if params.online_level else "",
+        "agency_code": params.agency.strip()[:40],
+    }
+    # The whole answer is kept under the catalog's stamp (as the ranked result is: search.py), per page
+    # and language: a repeated search costs one query for the stamp and one cache read.
+    key = search.cache_key(**question)  # type: ignore[arg-type]
+    if key is not None:
+        key = f"{key}:json:{params.page}:{params.page_size}:{get_language()}"
+        body = cache.get(key)
+        if isinstance(body, bytes):
+            return HttpResponse(body, content_type="application/json")
+    result = selectors.catalog_search(**question, page=params.page, page_size=params.page_size)  # type: ignore[arg-type]
     labels = {value: str(label) for value, label in OnlineLevel.choices}
     payload = {
         "items": [
@@ -75,7 +84,10 @@ def procedure_list(request: HttpRequest, params: Query[ProcedureParams]):
     # Built here rather than validated through ProcedureListOut: ninja's validation of the hundreds of facet
     # values cost more than the search itself (bench/README.md). The schema still documents the answer, and
     # tests/test_api.py validates real answers against it so the two cannot drift.
-    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+    if key is not None:
+        cache.set(key, response.content, search.cache_seconds())
+    return response
 
 
 def _label(choices: type, value: str) -> str:

@@ -718,6 +718,15 @@ def _find(q: str, field_id: int | None, level: str, online_level: str, agency_co
     )
 
 
+def cache_seconds() -> int:
+    return int(getattr(settings, "PROCEDURE_SEARCH_CACHE_SECONDS", CACHE_SECONDS))
+
+
+def cache_key(*, q: str, field_id: int | None, level: str, online_level: str, agency_code: str) -> str | None:
+    """The cache key of a search's answer under the catalog's current stamp (None: caching is off)."""
+    return _cache_key(q, field_id, level, online_level, agency_code)
+
+
 def _cache_key(q: str, field_id: int | None, level: str, online_level: str, agency_code: str) -> str | None:
     """Where the answer is cached, under the catalog's current stamp (a token that database triggers renew
     on every write to procedures, fields, bindings and agencies: migration 0004); None: not cached."""
