@@ -24,6 +24,7 @@ Every function takes `at` (default: now) so that deadlines can be tested at chos
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ from tinhso.dossiers.models import (
     ReturnMethod,
     Status,
 )
-from tinhso.notifications.services import message_enqueue
+from tinhso.notifications.services import messages_enqueue
 from tinhso.procedures.models import ChannelRule, ProcedureBinding, RequiredPaper
 
 EXTENSION_RULE = "extension.v1"
@@ -170,6 +171,7 @@ def _record(
     form: str = "",
     note: str = "",
     data: dict[str, Any] | None = None,
+    notify: bool = True,
 ) -> DossierEvent:
     """Save the changed fields with a new revision, append the event, the audit entry and the messages."""
     d.revision += 1
@@ -188,19 +190,31 @@ def _record(
         note=note,
         data=data or {},
     )
-    if from_status != d.status:
+    if from_status != d.status and notify:
         _notify(d, event)
-    audit_record(
-        event=f"dossier.{action}",
-        target_type="dossiers.dossier",
-        target_id=d.code,
-        agency_code=d.agency.code,
-        actor_id=actor.pk if actor else None,
-        actor_label=actor.get_username() if actor else "system",
-        old={"status": from_status} if from_status else None,
-        new={"status": d.status, "revision": d.revision, **({"form": form} if form else {})},
-    )
+    entry = {
+        "event": f"dossier.{action}",
+        "target_type": "dossiers.dossier",
+        "target_id": d.code,
+        "agency_code": d.agency.code,
+        "actor_id": actor.pk if actor else None,
+        "actor_label": actor.get_username() if actor else "system",
+        "old": {"status": from_status} if from_status else None,
+        "new": {"status": d.status, "revision": d.revision, **({"form": form} if form else {})},
+    }
+    buffer = _audit_buffer.get()
+    if buffer is None:
+        audit_record(**entry)  # type: ignore[arg-type]
+    else:
+        buffer.append(entry)
     return event
+
+
+# Audit entries of a composite operation (receive_at_counter), written together at its end: appending to
+# the audit chain locks its head until the transaction ends, so it is the last write (core/audit.py).
+_audit_buffer: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "dossier_audit_buffer", default=None
+)
 
 
 def _notify(d: Dossier, event: DossierEvent) -> None:
@@ -210,20 +224,25 @@ def _notify(d: Dossier, event: DossierEvent) -> None:
     if d.due_at and d.status in (Status.RECEIVED, Status.IN_PROCESS):
         text += f" Hẹn trả: {timezone.localtime(d.due_at):%H:%M %d/%m/%Y}."
     topic = f"dossier:{d.code}"
-    message_enqueue(
-        channel="sms",
-        recipient=d.applicant_phone,
-        body=text,
-        dedupe_key=f"dossier:{d.pk}:{event.seq}:sms",
-        topic=topic,
-    )
-    message_enqueue(
-        channel="email",
-        recipient=d.applicant_email,
-        subject=f"Hồ sơ {d.code}: {status}",
-        body=text,
-        dedupe_key=f"dossier:{d.pk}:{event.seq}:email",
-        topic=topic,
+    # One statement for both; a replayed event's keys are already there and are ignored.
+    messages_enqueue(
+        [
+            {
+                "channel": "sms",
+                "recipient": d.applicant_phone,
+                "body": text,
+                "dedupe_key": f"dossier:{d.pk}:{event.seq}:sms",
+                "topic": topic,
+            },
+            {
+                "channel": "email",
+                "recipient": d.applicant_email,
+                "subject": f"Hồ sơ {d.code}: {status}",
+                "body": text,
+                "dedupe_key": f"dossier:{d.pk}:{event.seq}:email",
+                "topic": topic,
+            },
+        ]
     )
 
 
@@ -411,9 +430,11 @@ def submit(
     on_behalf_consent: str = "",
     sets: int = 1,
     at: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """A new dossier, awaiting reception (status 1), with its code. An official submitting a citizen's
-    online dossier for them (*nộp hộ*) records the citizen's consent."""
+    online dossier for them (*nộp hộ*) records the citizen's consent. `notify` False: the applicant is told
+    by the transition that follows in the same transaction (a counter reception)."""
     at = _now(at)
     if channel not in Channel.values:
         raise DossierRuleError(_("Kênh tiếp nhận không hợp lệ. / Unknown channel."))
@@ -473,6 +494,7 @@ def submit(
         from_status="",
         fields=[],
         data={"channel": channel, "on_behalf": on_behalf},
+        notify=notify,
     )
     return d
 
@@ -523,10 +545,13 @@ def receive(
         )
         for s in d.process.steps.order_by("order")
     ]
-    DossierStep.objects.bulk_create(steps)
-    first = DossierStep.objects.filter(dossier=d).order_by("order").first()
-    assert first is not None
-    _start_step(d, first, at=deadline.start, assignee=actor, cal=cal)
+    if not steps:
+        raise DossierRuleError(_("Quy trình nội bộ không có bước nào. / The internal process has no step."))
+    first = steps[0]
+    first.started_at, first.assignee = deadline.start, actor
+    first.due_at = _step_due(deadline.start, first.budget_value, first.budget_unit, cal)
+    DossierStep.objects.bulk_create(steps)  # sets the primary keys (PostgreSQL, SQLite ≥ 3.35)
+    d.current_step, d.holder = first, actor
     _record(
         d,
         action="receive",
@@ -569,18 +594,27 @@ def receive_at_counter(
         raise DossierRuleError(
             _("Tiếp nhận tại quầy là hồ sơ giấy. / Counter reception is for paper dossiers.")
         )
-    d = submit(
-        binding=binding,
-        channel=channel,
-        applicant=applicant,
-        actor=actor,
-        papers=papers,
-        form_data=form_data,
-        summary=summary,
-        sets=sets,
-        at=at,
-    )
-    return receive(d, actor=actor, expected_revision=d.revision, at=at)
+    entries: list[dict[str, Any]] = []
+    token = _audit_buffer.set(entries)
+    try:
+        d = submit(
+            binding=binding,
+            channel=channel,
+            applicant=applicant,
+            actor=actor,
+            papers=papers,
+            form_data=form_data,
+            summary=summary,
+            sets=sets,
+            at=at,
+            notify=False,
+        )
+        d = receive(d, actor=actor, expected_revision=d.revision, at=at)
+    finally:
+        _audit_buffer.reset(token)
+    for entry in entries:
+        audit_record(**entry)
+    return d
 
 
 @transaction.atomic

@@ -71,3 +71,26 @@ def message_retry(
             )
             retried += 1
     return retried
+
+
+def messages_enqueue(messages: list[dict[str, str]]) -> int:
+    """Queue several messages in one statement (the same fields as `message_enqueue`); those with an empty
+    recipient are skipped and a `dedupe_key` already queued is ignored. Returns how many were given to the
+    database."""
+    now = timezone.now()
+    rows = [
+        OutboxMessage(
+            channel=m["channel"],
+            recipient=m["recipient"].strip(),
+            subject=m.get("subject", "")[:200],
+            body=m["body"],
+            dedupe_key=m["dedupe_key"][:120],
+            topic=m.get("topic", "")[:80],
+            next_attempt_at=now,
+        )
+        for m in messages
+        if m["recipient"].strip()
+    ]
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
