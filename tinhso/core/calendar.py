@@ -125,13 +125,17 @@ def work_calendar(years: Iterable[int] | None = None, *, hours: OfficeHours | No
         else:
             worked.add(day)
             days_off.discard(day)
-    return WorkCalendar(
-        days_off=frozenset(days_off),
-        working_days=frozenset(worked),
-        hours=hours or office_hours(),
-        tz=VIETNAM_TZ,
-        years=frozenset(wanted),
-    )
+    return _calendar(frozenset(days_off), frozenset(worked), hours or office_hours(), frozenset(wanted))
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar(
+    days_off: frozenset[date], worked: frozenset[date], hours: OfficeHours, years: frozenset[int]
+) -> WorkCalendar:
+    # The same value for the same days, hours and years: the calendar fills its caches (each year's working
+    # days, each date's sessions) as deadlines are computed, and a process keeps them from one request to
+    # the next until a decided day changes (the rows are still read every time).
+    return WorkCalendar(days_off=days_off, working_days=worked, hours=hours, tz=VIETNAM_TZ, years=years)
 
 
 # --- Writing --------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ The models, in short (the README of this app gives the examples):
 
 from __future__ import annotations
 
+import bisect
 import calendar as _calendar
 import datetime as dt
 from collections.abc import Mapping
@@ -153,6 +154,9 @@ class OfficeHours:
             raise ValueError("office hours: a make-up working day needs at least one session")
         object.__setattr__(self, "sessions", MappingProxyType(normalised))
         object.__setattr__(self, "makeup_sessions", makeup)
+        # Stored with every deadline: formatted once (strftime per session cost a third of due_time).
+        days = [f"{_WEEKDAY_NAMES[d]}={_format_sessions(s)}" for d, s in normalised.items() if s]
+        object.__setattr__(self, "_description", ";".join([*days, f"makeup={_format_sessions(makeup)}"]))
 
     def __hash__(self) -> int:
         return hash((tuple(self.sessions.items()), self.makeup_sessions))
@@ -181,8 +185,8 @@ class OfficeHours:
 
     def describe(self) -> str:
         """`mon=07:00-11:30,13:30-17:00;…;makeup=…`: stored with each deadline."""
-        days = [f"{_WEEKDAY_NAMES[d]}={_format_sessions(s)}" for d, s in self.sessions.items() if s]
-        return ";".join([*days, f"makeup={_format_sessions(self.makeup_sessions)}"])
+        description: str = self.__dict__["_description"]
+        return description
 
 
 # --- The calendar ---------------------------------------------------------------------------------------
@@ -209,6 +213,11 @@ class WorkCalendar:
         if both:
             listed = ", ".join(d.isoformat() for d in sorted(both))
             raise ValueError(f"work calendar: {listed} both a day off and a working day")
+        # Caches of pure functions of this (frozen) value, filled on demand: a deadline steps over up to a
+        # few dozen days, each once built its sessions and tested its date, and that was most of its cost.
+        # Kept outside the fields, so equality, hashing and repr are those of the value.
+        object.__setattr__(self, "_intervals_memo", {})
+        object.__setattr__(self, "_working_memo", {})
 
     def is_working_day(self, day: date) -> bool:
         if self.years is not None and day.year not in self.years:
@@ -229,18 +238,74 @@ class WorkCalendar:
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
+        return self._working_day_after(day, 1)
+
+    def _working_day_after(self, day: date, n: int) -> date:
+        """The n-th working day after `day` (n ≥ 1): `next_working_day` n times, by position in the sorted
+        working days of each year instead of testing every date."""
+        if self.years is not None and day.year not in self.years:
+            # From outside the calendar's years, date by date as ever: the first date tested raises unless
+            # it is in a year the calendar covers (31 December of the year before).
+            for _ in range(n):
+                day = self._next_by_testing(day)
+            return day
+        year = day.year
+        days = self._working_days_of(year)
+        i = bisect.bisect_right(days, day) + n - 1
+        for _ in range(_MAX_DAYS_SEARCHED // 365 + 1):
+            if i < len(days):
+                return days[i]
+            i -= len(days)
+            year += 1
+            days = self._working_days_of(year)
+        raise ValueError(f"work calendar: no working day within ten years after {day.isoformat()}")
+
+    def _next_by_testing(self, day: date) -> date:
         for _ in range(_MAX_DAYS_SEARCHED):
             day += timedelta(days=1)
             if self.is_working_day(day):
                 return day
         raise ValueError(f"work calendar: no working day within ten years after {day.isoformat()}")
 
-    def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        # Vietnam has kept UTC+7 without daylight saving since 1975, so a local wall time is one instant.
-        return [
-            (datetime.combine(day, a, tzinfo=self.tz), datetime.combine(day, b, tzinfo=self.tz))
-            for a, b in self.sessions_on(day)
-        ]
+    def _working_days_of(self, year: int) -> tuple[date, ...]:
+        memo: dict[int, tuple[date, ...]] = self.__dict__["_working_memo"]
+        days = memo.get(year)
+        if days is None:
+            first = date(year, 1, 1)
+            self.is_working_day(first)  # a year the calendar was not built for raises, as before
+            with_hours = [bool(self.hours.sessions[d]) for d in range(7)]
+            start, weekday = first.toordinal(), first.weekday()
+            length = 366 if _calendar.isleap(year) else 365
+            # is_working_day for every date of the year, by weekday, then the decided days of the year.
+            usual = {date.fromordinal(start + i) for i in range(length) if with_hours[(weekday + i) % 7]}
+            decided = {d for d in self.working_days if d.year == year}
+            days = memo[year] = tuple(sorted((usual - self.days_off) | decided))
+        return days
+
+    def _intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        memo: dict[date, tuple[tuple[datetime, datetime], ...]] = self.__dict__["_intervals_memo"]
+        intervals = memo.get(day)
+        if intervals is None:
+            # Vietnam has kept UTC+7 without daylight saving since 1975, so a local wall time is one instant.
+            intervals = memo[day] = tuple(
+                (datetime.combine(day, a, tzinfo=self.tz), datetime.combine(day, b, tzinfo=self.tz))
+                for a, b in self.sessions_on(day)
+            )
+        return intervals
+
+    def _decided_between(self, first: date, last: date) -> tuple[list[date], list[date]]:
+        """The weekdays off and the weekend days worked from `first` to `last` (both included), sorted."""
+        memo = self.__dict__.get("_decided")
+        if memo is None:
+            with_hours = self.hours.sessions
+            off = sorted(d for d in self.days_off if with_hours[d.weekday()] and d not in self.working_days)
+            worked = sorted(d for d in self.working_days if not with_hours[d.weekday()])
+            memo = self.__dict__["_decided"] = (off, worked)
+        off, worked = memo
+        return (
+            off[bisect.bisect_left(off, first) : bisect.bisect_right(off, last)],
+            worked[bisect.bisect_left(worked, first) : bisect.bisect_right(worked, last)],
+        )
 
     def _first_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the next."""
@@ -375,16 +440,11 @@ def _session_end_after(t: datetime, cal: WorkCalendar, *, sessions_later: int, t
 
 def _calendar_days_between(first: date, last: date, cal: WorkCalendar) -> dict[str, str]:
     """The decided days between two dates that made a difference: weekdays off and weekend days worked."""
-    off, worked = [], []
-    day = first
-    while day <= last:
-        weekday_has_hours = bool(cal.hours.sessions[day.weekday()])
-        if day in cal.days_off and weekday_has_hours and day not in cal.working_days:
-            off.append(day.isoformat())
-        elif day in cal.working_days and not weekday_has_hours:
-            worked.append(day.isoformat())
-        day += timedelta(days=1)
-    return {"days_off": ",".join(off), "makeup_days": ",".join(worked)}
+    off, worked = cal._decided_between(first, last)
+    return {
+        "days_off": ",".join(d.isoformat() for d in off),
+        "makeup_days": ",".join(d.isoformat() for d in worked),
+    }
 
 
 # --- Operations -----------------------------------------------------------------------------------------
@@ -475,16 +535,11 @@ def due_time(start: datetime, value: Decimal | int, unit: TimeUnit, cal: WorkCal
             offset = _worked_before(s, cal)
             t = s
             if whole and offset:
-                day = s.date()
-                for _ in range(whole):
-                    day = cal.next_working_day(day)
-                t = _after_work_on(day, offset, cal)
+                t = _after_work_on(cal._working_day_after(s.date(), whole), offset, cal)
             elif whole:
                 # The clock started at the opening of a day: n days end with the close of the n-th day
                 # (that day included), not at the opening of the next.
-                day = s.date()
-                for _ in range(whole - 1):
-                    day = cal.next_working_day(day)
+                day = cal._working_day_after(s.date(), whole - 1) if whole > 1 else s.date()
                 t = _end_of_day(day, cal)
             due = _session_end_after(t, cal, sessions_later=1, t_is_an_end=whole > 0) if half else t
     elif unit == "hour":
