@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -145,12 +145,40 @@ def worklist(
 def worklist_counts(
     user: User, *, now: dt.datetime | None = None, cal: wt.WorkCalendar | None = None
 ) -> dict[str, int]:
-    """The size of every worklist, in one query."""
+    """The size of every worklist: one query reading four columns of the unit's open dossiers (hundreds,
+    by the (agency, status, due_at) index), counted here by the same rules as `_conditions` — compiling ten
+    filtered aggregates cost more than running them. `test_worklists` checks both agree on every list."""
     b = _bounds(now or timezone.now(), cal or work_calendar())
-    conditions = _conditions(user, b)
-    open_ = dossiers_visible_to(user).filter(status__in=WORKLIST_STATES)
-    counts = open_.aggregate(**{k: Count("pk", filter=q) for k, q in conditions.items()})
-    return {k: int(counts[k] or 0) for k in WORKLIST_KEYS}
+    head = user.has_role(Role.DEPARTMENT_HEAD)
+    counts = dict.fromkeys(WORKLIST_KEYS, 0)
+    rows = (
+        dossiers_visible_to(user)
+        .filter(status__in=WORKLIST_STATES)
+        .order_by()  # counted, not listed: no sort
+        .values_list("status", "holder_id", "due_at", "current_step__role")
+    )
+    for status, holder_id, due_at, step_role in rows:
+        mine = holder_id == user.pk
+        if status == Status.SUBMITTED:
+            counts["new"] += 1
+        elif status == Status.PROCESSED:
+            counts["to_return"] += 1
+            counts["mine"] += mine
+        elif status == Status.SUPPLEMENT:
+            counts["supplement"] += 1
+        elif status == Status.PAUSED:
+            counts["paused"] += 1
+        elif status in RUNNING:
+            counts["mine"] += mine
+            counts["to_assign"] += mine and head and step_role == Role.SPECIALIST
+            counts["to_approve"] += mine and status == Status.IN_PROCESS and step_role == Role.AGENCY_LEADER
+            if due_at is not None:
+                if due_at < b.now:
+                    counts["overdue"] += 1
+                elif due_at < b.end_of_second_working_day:
+                    counts["due_soon"] += 1
+                    counts["due_today"] += due_at < b.end_of_today
+    return counts
 
 
 def worklists_for(user: User) -> list[Worklist]:

@@ -1,0 +1,47 @@
+"""Worklists: the counts agree with the lists, for every list and role, on dossiers at every stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from tinhso.dossiers import selectors
+from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.tests.factories import World, at
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_count_equals_the_length_of_its_list_for_every_role(w: World) -> None:
+    # Received on different days so that some are overdue, some due soon, some later; at every stage.
+    for when in ("2026-03-02 09:00", "2026-03-09 09:00", "2026-03-10 09:00", "2026-03-12 14:00"):
+        w.received(when=when)
+    w.submit(when="2026-03-12 15:00")
+    tr.hand_over(w.received(when="2026-03-03 09:00"), actor=w.counter, to=w.head, at=at("2026-03-03 10:00"))
+    d2 = w.received(when="2026-03-04 09:00")
+    d2 = tr.hand_over(d2, actor=w.counter, to=w.head, at=at("2026-03-04 10:00"))
+    d2 = tr.assign(d2, actor=w.head, assignee=w.specialist, at=at("2026-03-04 10:30"))
+    d2 = tr.hand_over(d2, actor=w.specialist, to=w.leader, at=at("2026-03-05 10:30"))
+    d3 = w.received(when="2026-03-05 09:00")
+    d3 = tr.hand_over(d3, actor=w.counter, to=w.specialist, at=at("2026-03-05 10:00"))
+    d3 = tr.hand_over(d3, actor=w.specialist, to=w.leader, at=at("2026-03-05 11:00"))
+    tr.approve(d3, actor=w.leader, at=at("2026-03-05 14:00"))
+    tr.request_supplement(
+        w.received(when="2026-03-06 09:00"),
+        actor=w.counter,
+        items=[tr.MissingItem("CT01", "Thiếu")],
+        at=at("2026-03-06 10:00"),
+    )
+    tr.pause_for_payment(
+        w.received(when="2026-03-06 09:30"), actor=w.counter, reason="Lệ phí", at=at("2026-03-06 11:00")
+    )
+    now = at("2026-03-12 16:00")  # Thursday: due soon runs to the end of Friday 13
+    for user in (w.counter, w.head, w.specialist, w.leader, w.other_counter):
+        counts = selectors.worklist_counts(user, now=now)
+        lengths = {key: selectors.worklist(user, key, now=now).count() for key in selectors.WORKLIST_KEYS}
+        assert counts == lengths, user
+    counter = selectors.worklist_counts(w.counter, now=now)
+    assert counter["new"] == 1 and counter["to_return"] == 1 and counter["supplement"] == 1
+    assert counter["paused"] == 1 and counter["overdue"] >= 1 and counter["due_soon"] >= 1
+    assert selectors.worklist_counts(w.head, now=now)["to_assign"] == 1
+    assert selectors.worklist_counts(w.leader, now=now)["to_approve"] == 1
+    assert sum(selectors.worklist_counts(w.other_counter, now=now).values()) == 0
