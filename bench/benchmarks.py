@@ -1,33 +1,13 @@
-"""The registry of benchmarks. To add one, append a `Benchmark` to BENCHMARKS (see bench/README.md)."""
+"""The registry of benchmarks. To add one, append to BENCHMARKS (see bench/README.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from bench import due_time, intake, worklist
+from bench.spec import Benchmark, CpuBenchmark, Database
 
-@dataclass(frozen=True)
-class Benchmark:
-    """One endpoint (or a rotation of URLs of it) measured against a baseline in the same run.
-
-    `paths` are GET paths with their query strings, driven in rotation; or a function returning them, called
-    after `setup`, for paths that name rows `setup` created. `setup`, if given, runs once in the runner with
-    Django configured on the bench database (production settings, reference data loaded), before the server
-    starts: import models inside it, not at the top of this module.
-    """
-
-    name: str
-    description: str
-    paths: Sequence[str] | Callable[[], Sequence[str]]
-    baseline_path: str = "/health"
-    setup: Callable[[], None] | None = None
-
-    def resolve_paths(self) -> list[str]:
-        paths = list(self.paths() if callable(self.paths) else self.paths)
-        if not paths or not all(path.startswith("/") for path in paths):
-            raise ValueError(f"benchmark {self.name}: paths must be a non-empty list of absolute paths")
-        return paths
+__all__ = ["BENCHMARKS", "Benchmark", "CpuBenchmark", "by_name"]
 
 
 # What people type in the agency search box: without diacritics (most phones, old keyboards) and with them,
@@ -50,19 +30,50 @@ PROCEDURE_QUERIES = [
 def procedure_catalog_setup() -> None:
     """The shipped catalog, as `make run` loads it (1,853 procedures, the seed bindings); statistics for the
     planner, as autovacuum would gather them; then the relevance figures (bench/relevance.py) on it."""
-    from django.core.management import call_command
-    from django.db import connection
-
     from bench import relevance
+    from bench.fixtures import catalog_ensure
 
-    call_command("load_catalog")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    catalog_ensure()
     relevance.run()
 
 
-BENCHMARKS: list[Benchmark] = [
+def _intake(name: str, description: str, *, one_ward: bool) -> Benchmark:
+    return Benchmark(
+        name=name,
+        description=description,
+        setup=lambda: intake.setup(name, one_ward=one_ward),
+        workload=lambda: intake.workload(name),
+        check=lambda outcome: intake.check(name, outcome),
+        seconds=intake.SECONDS,
+    )
+
+
+def _worklist() -> Benchmark:
+    return Benchmark(
+        name="worklist_due_soon",
+        description=(
+            "worklist 'due within 2 working days', first page with the counts of every list, as one "
+            f"ward's counter officer, on {worklist.DOSSIERS:,} generated dossiers across the province"
+        ),
+        setup=worklist.setup,
+        workload=worklist.workload,
+        check=worklist.check,
+        database=Database(name="tinhso_bench_volume", version=worklist.data_version),
+    )
+
+
+def _due_time() -> CpuBenchmark:
+    return CpuBenchmark(
+        name="due_time",
+        description=(
+            "due time of a whole number of working days (1–30) from 07:00 on working days of 2026–2027, "
+            "real calendar, vs numpy.busday_offset on the same days"
+        ),
+        run=due_time.run,
+    )
+
+
+BENCHMARKS: list[Benchmark | CpuBenchmark] = [
     Benchmark(
         name="agency_search",
         description="agency search, accent-insensitive, first page",
@@ -74,10 +85,24 @@ BENCHMARKS: list[Benchmark] = [
         paths=[f"/api/procedures?{urlencode({'q': query})}" for query in PROCEDURE_QUERIES],
         setup=procedure_catalog_setup,
     ),
+    _intake(
+        "dossier_intake",
+        "counter reception over the API (POST /api/dossiers, receive, Idempotency-Key), "
+        "each client a counter officer of its own commune: 8 communes",
+        one_ward=False,
+    ),
+    _intake(
+        "dossier_intake_one_ward",
+        "counter reception over the API as dossier_intake, every client a counter officer of the same "
+        "ward: the worst case, all creations take that ward's daily code counter in turn",
+        one_ward=True,
+    ),
+    _worklist(),
+    _due_time(),
 ]
 
 
-def by_name() -> dict[str, Benchmark]:
+def by_name() -> dict[str, Benchmark | CpuBenchmark]:
     registry = {benchmark.name: benchmark for benchmark in BENCHMARKS}
     if len(registry) != len(BENCHMARKS):
         raise ValueError("two benchmarks share a name")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import secrets
 import signal
@@ -20,7 +21,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
-DATABASE = "tinhso_bench"
+DATABASE = "tinhso_bench"  # the default; a benchmark may name its own (bench.spec.Database)
 
 # Two workers for two cores, two threads each so that one waiting on PostgreSQL does not idle a core.
 # Measured with /health and 8 clients (see bench/README.md); gthread also keeps connections alive, as a
@@ -55,16 +56,44 @@ def _pg_ready() -> bool:
     return result.returncode == 0
 
 
-def recreate_database() -> None:
-    conninfo = f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        name = sql.Identifier(DATABASE)
+_ADMIN_CONNINFO = f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres"
+
+
+def recreate_database(database: str = DATABASE) -> None:
+    with psycopg.connect(_ADMIN_CONNINFO, autocommit=True) as conn:
+        name = sql.Identifier(database)
         # FORCE ends the sessions of a previous run that was killed before it could stop its server.
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
-def production_env(var_dir: Path) -> dict[str, str]:
+def database_stamp(database: str) -> dict[str, str] | None:
+    """What an earlier run recorded in a kept database (`record_stamp`); None when it has nothing or does not
+    exist."""
+    with psycopg.connect(_ADMIN_CONNINFO, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+    if row is None or not row[0]:
+        return None
+    try:
+        stamp = json.loads(row[0])
+    except ValueError:
+        return None
+    return {str(k): str(v) for k, v in stamp.items()} if isinstance(stamp, dict) else None
+
+
+def record_stamp(database: str, stamp: dict[str, str]) -> None:
+    """Record in the database itself (its comment) which data it holds, for the next run to reuse it."""
+    with psycopg.connect(_ADMIN_CONNINFO, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(database), sql.Literal(json.dumps(stamp, sort_keys=True))
+            )
+        )
+
+
+def production_env(var_dir: Path, database: str = DATABASE) -> dict[str, str]:
     """The environment of every process of the run: production settings, the bench database."""
     env = dict(os.environ)
     env.update(
@@ -72,7 +101,7 @@ def production_env(var_dir: Path) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "tinhso.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
-            "DATABASE_URL": f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}",
+            "DATABASE_URL": f"postgres://postgres@{PG_HOST}:{PG_PORT}/{database}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
             "LOG_LEVEL": "WARNING",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:
@@ -30,6 +30,9 @@ class Sample:
     latencies: list[float]
     errors: int
     elapsed: float  # seconds from the end of warm-up to the last request's completion
+    # Every answer of the phase, warm-up included, by HTTP status (0: none came): what a write changed.
+    statuses: Mapping[int, int] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)  # a header of every 2xx answer, warm-up included
 
 
 @dataclass(frozen=True)

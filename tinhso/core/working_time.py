@@ -441,6 +441,8 @@ def _session_end_after(t: datetime, cal: WorkCalendar, *, sessions_later: int, t
 def _calendar_days_between(first: date, last: date, cal: WorkCalendar) -> dict[str, str]:
     """The decided days between two dates that made a difference: weekdays off and weekend days worked."""
     off, worked = cal._decided_between(first, last)
+    if not off and not worked:
+        return {"days_off": "", "makeup_days": ""}  # most spans: no join, no generator
     return {
         "days_off": ",".join(d.isoformat() for d in off),
         "makeup_days": ",".join(d.isoformat() for d in worked),

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -322,23 +322,25 @@ def _next_step(d: Dossier, step: DossierStep) -> DossierStep | None:
 
 def _next_code(agency: Agency, day: dt.date) -> str:
     """The next code of the unit for the day, gap-free: the counter row is locked until the creating
-    transaction ends, and a rollback gives the number back (OS-ID2)."""
-    try:
-        with transaction.atomic():  # savepoint: a concurrent first-of-the-day insert may win
-            DossierCodeCounter.objects.create(agency=agency, day=day, last=0)
-    except IntegrityError:
-        pass
-    counter = DossierCodeCounter.objects.select_for_update().get(agency=agency, day=day)
-    if counter.last >= 9999:
+    transaction ends, and a rollback gives the number back (OS-ID2). One statement: the day's first
+    dossier inserts the row, every other increments it, under the row's lock either way (no savepoint, no
+    failed insert)."""
+    table = DossierCodeCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 — the model's table
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [agency.pk, day],
+        )
+        (last,) = cursor.fetchone()
+    if last > 9999:
         raise DossierRuleError(
             _(
                 "Đơn vị đã tiếp nhận 9.999 hồ sơ trong ngày: mã hồ sơ chỉ có 4 chữ số thứ tự "
                 "(TT 01/2018 Điều 19)."
             )
         )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{agency.code}-{day:%y%m%d}-{counter.last:04d}"
+    return f"{agency.code}-{day:%y%m%d}-{last:04d}"
 
 
 @dataclass(frozen=True)
