@@ -58,6 +58,7 @@ __all__ = [
     "due_rule",
     "due_time",
     "extend",
+    "extension_last_day",
     "reception_deadline",
     "resume",
     "supplement_restart",
@@ -647,6 +648,17 @@ class ExtensionRefused(ValueError):
     """DL11: an extension asked for a second time, or signed later than the day before the due date."""
 
 
+def extension_last_day(due: datetime, cal: WorkCalendar) -> date:
+    """The last day on which an extension may be signed: the working day before the due date (DL11, ND 61
+    Art. 19: Mẫu 04 at least one working day before the due time)."""
+    day = _aware(due, "due", cal.tz).astimezone(cal.tz).date() - timedelta(days=1)
+    for _ in range(_MAX_DAYS_SEARCHED):
+        if cal.is_working_day(day):
+            return day
+        day -= timedelta(days=1)
+    raise ValueError(f"work calendar: no working day within ten years before {due.date().isoformat()}")
+
+
 def extend(
     deadline: Deadline,
     *,
@@ -659,25 +671,27 @@ def extend(
     kết quả*) signed by the head of the agency at `signed_at`.
 
     Refused (`ExtensionRefused`) when the dossier was already extended once, or when the letter is signed
-    later than the day before the due date (DL11, ND 61 Art. 19: "at least 1 day before", read as a
-    date in Vietnam: signed on the due date itself is too late). The caller knows whether the dossier
-    was extended before: its events say so.
+    after `extension_last_day` (DL11, ND 61 Art. 19: "at least one working day before", read as dates in
+    Vietnam: signed on the due date, or on the weekend before a Monday due date, is too late). The caller
+    knows whether the dossier was extended before: its events say so.
     """
     signed = _aware(signed_at, "signed_at", cal.tz)
     new = _aware(new_due, "new_due", cal.tz)
     due = deadline.due.astimezone(cal.tz)
     if already_extended:
         raise ExtensionRefused("a dossier's deadline is extended once only (DL11, ND 61 Art. 19)")
-    if signed.date() >= due.date():
+    last_day = extension_last_day(due, cal)
+    if signed.date() > last_day:
         raise ExtensionRefused(
-            f"an extension is signed at least one day before the due date {due.date().isoformat()} "
-            f"(DL11, ND 61 Art. 19), not on {signed.date().isoformat()}"
+            f"an extension is signed at least one day before the due date {due.date().isoformat()}: one "
+            f"working day, by {last_day.isoformat()} (DL11, ND 61 Art. 19), not on {signed.date():%Y-%m-%d}"
         )
     if new <= due:
         raise ValueError("an extension moves the due time later")
     inputs = {
         "previous_due": deadline.due.isoformat(),
         "previous_rule": deadline.rule,
+        "last_day_to_extend": last_day.isoformat(),
         "signed_at": signed.isoformat(),
         "tz": str(cal.tz),
     }

@@ -39,6 +39,7 @@ from tinhso.accounts.models import Agency, Role, User
 from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_record
 from tinhso.core.calendar import paper_cutoff, work_calendar
+from tinhso.core.working_time import extension_last_day
 from tinhso.dossiers.models import (
     NATIONAL_STATUS,
     OPEN_STATES,
@@ -57,7 +58,6 @@ from tinhso.dossiers.models import (
 from tinhso.notifications.services import messages_enqueue
 from tinhso.procedures.models import ChannelRule, ProcedureBinding, RequiredPaper
 
-EXTENSION_RULE = "extension.v1"
 # ND 61 Art. 19(4), DL9: a supplement is asked for within 3 working days of reception.
 SUPPLEMENT_WINDOW_DAYS = 3
 # A working day of the default office hours, for budgets smaller than half a day (0.1 day = 48 minutes).
@@ -1109,15 +1109,6 @@ def resume_after_payment(
     return d
 
 
-def extension_last_day(due_at: dt.datetime, cal: wt.WorkCalendar) -> dt.date:
-    """The last day on which an extension may be signed: the working day before the due date (ND 61 Art.
-    19: Mẫu 04 at least one working day before the due time; DL11)."""
-    day = timezone.localtime(due_at, cal.tz).date() - dt.timedelta(days=1)
-    while not cal.is_working_day(day):
-        day -= dt.timedelta(days=1)
-    return day
-
-
 @transaction.atomic
 def extend(
     dossier: Dossier | int,
@@ -1157,8 +1148,12 @@ def extend(
         raise DossierRuleError(_("Ghi rõ lý do chậm trễ (Mẫu 04). / The reason for the delay is required."))
     if timezone.is_naive(new_due) or new_due <= d.due_at:
         raise DossierRuleError(_("Ngày hẹn trả mới phải sau ngày hẹn cũ. / The new date must be later."))
-    previous = d.due_at
-    d.due_at, d.due_rule = new_due, EXTENSION_RULE
+    # The rule itself is the working-time module's; the checks above only word its refusals for people.
+    previous = wt.Deadline(
+        due=timezone.localtime(d.due_at, cal.tz), start=d.clock_start or d.due_at, rule=d.due_rule, inputs={}
+    )
+    deadline = wt.extend(previous, signed_at=at, new_due=new_due, cal=cal, already_extended=False)
+    d.due_at, d.due_rule = deadline.due, deadline.rule
     d.extensions += 1
     _record(
         d,
@@ -1171,13 +1166,7 @@ def extend(
         note=reason,
         data={
             "reason": reason,
-            "deadline": {
-                "rule": EXTENSION_RULE,
-                "previous_due": timezone.localtime(previous, cal.tz).isoformat(),
-                "due": timezone.localtime(new_due, cal.tz).isoformat(),
-                "last_day_to_extend": last_day.isoformat(),
-                "signed_at": at.isoformat(),
-            },
+            "deadline": deadline.as_record(),
         },
     )
     return d

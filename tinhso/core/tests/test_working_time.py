@@ -42,6 +42,7 @@ from tinhso.core.working_time import (
     clock_start,
     due_time,
     extend,
+    extension_last_day,
     reception_deadline,
     resume,
     supplement_restart,
@@ -791,3 +792,26 @@ def test_adding_office_time_and_measuring_it_agree() -> None:
     for minutes in range(0, 8 * 60 * 4, 25):
         end = add_working_time(start, timedelta(minutes=minutes), VN)
         assert working_time_between(start, end, VN) == timedelta(minutes=minutes)
+
+
+def test_an_extension_for_a_monday_due_date_is_signed_by_the_friday_not_on_the_weekend() -> None:
+    # Due Monday 12/10/2026 10:00 (3 working days from Wednesday 7/10 10:00): the last day is Friday 9/10.
+    deadline = due_time(at(2026, 10, 7, 10), 3, "working_day", PLAIN)
+    assert deadline.due == at(2026, 10, 12, 10)
+    assert extension_last_day(deadline.due, PLAIN) == date(2026, 10, 9)
+    with pytest.raises(ExtensionRefused, match="by 2026-10-09"):
+        extend(
+            deadline,
+            signed_at=at(2026, 10, 10, 9),
+            new_due=at(2026, 10, 16, 17),
+            cal=PLAIN,
+            already_extended=False,
+        )
+    signed = extend(
+        deadline,
+        signed_at=at(2026, 10, 9, 16),
+        new_due=at(2026, 10, 16, 17),
+        cal=PLAIN,
+        already_extended=False,
+    )
+    assert signed.inputs["last_day_to_extend"] == "2026-10-09"
