@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -226,6 +226,33 @@ def audit_record(
     ends, so every audited transaction queues behind the previous one from here on: call it as the last
     write of the transaction, after the rows it describes are locked and saved.
     """
+    return audit_record_many(
+        [
+            {
+                "event": event,
+                "target_type": target_type,
+                "target_id": target_id,
+                "actor_id": actor_id,
+                "actor_label": actor_label,
+                "agency_code": agency_code,
+                "old": old,
+                "new": new,
+            }
+        ]
+    )[-1]
+
+
+def _entry_values(
+    *,
+    event: str,
+    target_type: str,
+    target_id: str | int,
+    actor_id: int | None = None,
+    actor_label: str = "system",
+    agency_code: str = "",
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     if not EVENT_CODE_RE.match(event) or len(event) > _max_length("event"):
         raise ValueError(f"audit event codes are dotted lowercase such as 'agency.created', not {event!r}")
     if actor_id is not None and (isinstance(actor_id, bool) or not isinstance(actor_id, int)):
@@ -244,21 +271,35 @@ def audit_record(
     for name, limit in _CODE_LIMITS.items():
         if len(values[name]) > limit:
             raise ValueError(f"audit {name} is longer than {limit} characters: {values[name][:40]!r}…")
+    return values
 
+
+def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
+    """Append several entries at once, in this order, under one lock of the chain head: one insert of all
+    of them and one update of the head (a composite operation's entries). Each mapping takes the keyword
+    arguments of `audit_record`; the same rules and the same transaction apply."""
+    if not entries:
+        return []
+    prepared = [_entry_values(**entry) for entry in entries]
     # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
     # change commits without its entry.
     with transaction.atomic(savepoint=False):
         head = _locked_head()
-        values["seq"] = head.last_seq + 1
-        values["prev_hash"] = head.last_hash
+        seq, prev_hash = head.last_seq, head.last_hash
         # Taken under the lock, so timestamps follow the sequence on any one clock.
-        values["created_at"] = timezone.now()
-        entry = AuditEntry(**values, hash=entry_hash(values))
-        entry.save(force_insert=True)
-        head.last_seq = entry.seq
-        head.last_hash = entry.hash
+        created_at = timezone.now()
+        rows = []
+        for values in prepared:
+            seq += 1
+            values.update(seq=seq, prev_hash=prev_hash, created_at=created_at)
+            row = AuditEntry(**values, hash=entry_hash(values))
+            prev_hash = row.hash
+            rows.append(row)
+        # The manager refuses bulk_create to everyone else: entries must be chained, as they are here.
+        models.QuerySet(AuditEntry).bulk_create(rows)
+        head.last_seq, head.last_hash = seq, prev_hash
         head.save(update_fields=["last_seq", "last_hash"])
-    return entry
+    return rows
 
 
 def _request_id() -> str:

@@ -43,7 +43,7 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
         raise AuditLogIsAppendOnly("QuerySet.delete()")
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("QuerySet.bulk_create() (entries must be chained one by one)")
+        raise AuditLogIsAppendOnly("QuerySet.bulk_create() (entries are chained by audit_record_many())")
 
 
 class AuditEntry(models.Model):

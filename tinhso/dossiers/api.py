@@ -7,9 +7,12 @@ official reaches the dossiers of their agency and the units under it; a citizen 
 Creation honours `Idempotency-Key`: a retry returns the first dossier (200, `Idempotent-Replayed: true`).
 """
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import File, Header, Query, Router, Schema
@@ -28,9 +31,7 @@ from tinhso.dossiers.models import (
     NATIONAL_STATUS,
     NATIONAL_STATUS_LABELS,
     Dossier,
-    DossierEvent,
     DossierPaper,
-    DossierStep,
     PaperFile,
     Status,
 )
@@ -57,15 +58,28 @@ def _load(request: HttpRequest, code: str) -> Dossier:
         raise HttpError(404, NOT_FOUND) from None
 
 
+class UtcJSONEncoder(DjangoJSONEncoder):
+    """Instants in UTC ("…Z"), whichever zone the value was computed in: a dossier just received carries
+    its due times in Vietnam's zone, one read back from the database in UTC, and both answers must match."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime) and o.tzinfo is not None:
+            o = o.astimezone(dt.UTC)
+        return super().default(o)
+
+
 def _name(user: User | None) -> str:
     return (user.full_name or user.get_username()) if user else ""
 
 
 def dossier_payload(d: Dossier, user: User) -> dict[str, Any]:
     """The dossier as the API and the pages' scripts see it (built directly: see procedures/api.py)."""
-    papers = list(DossierPaper.objects.filter(dossier=d).prefetch_related("files"))
-    steps = list(DossierStep.objects.filter(dossier=d).select_related("assignee"))
-    events = list(DossierEvent.objects.filter(dossier=d))
+    # A dossier just created comes with its papers, steps and events (transitions.receive_at_counter).
+    papers = list(d.papers.all())
+    prefetch_related_objects(papers, "files")
+    steps = list(d.steps.all())
+    prefetch_related_objects(steps, "assignee")
+    events = list(d.events.all())
     return {
         "code": d.code,
         "revision": d.revision,
@@ -128,7 +142,7 @@ def dossier_payload(d: Dossier, user: User) -> dict[str, Any]:
             }
             for e in events
         ],
-        "forms": documents.issued_forms(d),
+        "forms": documents.issued_forms(d, events),
         "actions": tr.available_actions(d, user),
     }
 
@@ -137,7 +151,10 @@ def _respond(
     d: Dossier, user: User, status: int = 200, headers: dict[str, str] | None = None
 ) -> JsonResponse:
     response = JsonResponse(
-        dossier_payload(d, user), status=status, json_dumps_params={"ensure_ascii": False}
+        dossier_payload(d, user),
+        status=status,
+        encoder=UtcJSONEncoder,
+        json_dumps_params={"ensure_ascii": False},
     )
     for k, v in (headers or {}).items():
         response[k] = v

@@ -10,6 +10,7 @@ receptions are never deleted or re-dated.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db.models import Q
 from django.utils import timezone
@@ -230,9 +231,13 @@ _RENDER = {
 }
 
 
-def issued_forms(d: Dossier) -> list[str]:
-    """The forms this dossier has: those its events issued, and the control sheet once received."""
-    forms = set(DossierEvent.objects.filter(dossier=d).exclude(form="").values_list("form", flat=True))
+def issued_forms(d: Dossier, events: Sequence[DossierEvent] | None = None) -> list[str]:
+    """The forms this dossier has: those its events issued (its events, when the caller has them), and the
+    control sheet once received."""
+    if events is not None:
+        forms = {e.form for e in events if e.form}
+    else:
+        forms = set(DossierEvent.objects.filter(dossier=d).exclude(form="").values_list("form", flat=True))
     if d.received_at is not None:
         forms.add("06")
     return sorted(forms)

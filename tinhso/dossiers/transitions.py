@@ -24,7 +24,6 @@ Every function takes `at` (default: now) so that deadlines can be tested at chos
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.core import working_time as wt
-from tinhso.core.audit import audit_record
+from tinhso.core.audit import audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.working_time import extension_last_day
 from tinhso.dossiers.models import (
@@ -56,7 +55,7 @@ from tinhso.dossiers.models import (
     Status,
 )
 from tinhso.notifications.services import messages_enqueue
-from tinhso.procedures.models import ChannelRule, ProcedureBinding, RequiredPaper
+from tinhso.procedures.models import ChannelRule, ProcedureBinding, ProcessStep, RequiredPaper
 
 # ND 61 Art. 19(4), DL9: a supplement is asked for within 3 working days of reception.
 SUPPLEMENT_WINDOW_DAYS = 3
@@ -176,7 +175,29 @@ def _record(
     """Save the changed fields with a new revision, append the event, the audit entry and the messages."""
     d.revision += 1
     d.save(update_fields=[*set(fields), "revision", "status"])
-    event = DossierEvent.objects.create(
+    event = _event(
+        d, action=action, actor=actor, at=at, from_status=from_status, form=form, note=note, data=data
+    )
+    event.save(force_insert=True)
+    if from_status != d.status and notify:
+        _notify(d, event)
+    audit_record(**_audit_entry(d, action=action, actor=actor, from_status=from_status, form=form))
+    return event
+
+
+def _event(
+    d: Dossier,
+    *,
+    action: str,
+    actor: User | None,
+    at: dt.datetime,
+    from_status: str,
+    form: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> DossierEvent:
+    """The event of the dossier's current revision and state (unsaved)."""
+    return DossierEvent(
         dossier=d,
         seq=d.revision,
         action=action,
@@ -190,9 +211,12 @@ def _record(
         note=note,
         data=data or {},
     )
-    if from_status != d.status and notify:
-        _notify(d, event)
-    entry = {
+
+
+def _audit_entry(
+    d: Dossier, *, action: str, actor: User | None, from_status: str, form: str
+) -> dict[str, Any]:
+    return {
         "event": f"dossier.{action}",
         "target_type": "dossiers.dossier",
         "target_id": d.code,
@@ -202,19 +226,6 @@ def _record(
         "old": {"status": from_status} if from_status else None,
         "new": {"status": d.status, "revision": d.revision, **({"form": form} if form else {})},
     }
-    buffer = _audit_buffer.get()
-    if buffer is None:
-        audit_record(**entry)  # type: ignore[arg-type]
-    else:
-        buffer.append(entry)
-    return event
-
-
-# Audit entries of a composite operation (receive_at_counter), written together at its end: appending to
-# the audit chain locks its head until the transaction ends, so it is the last write (core/audit.py).
-_audit_buffer: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
-    "dossier_audit_buffer", default=None
-)
 
 
 def _notify(d: Dossier, event: DossierEvent) -> None:
@@ -257,15 +268,18 @@ def _catalog_channel(channel: str) -> str:
 def legal_time_for(d: Dossier) -> tuple[Decimal, str]:
     """The statutory time of the pinned version for the dossier's channel (DL8: one time per channel),
     else its direct channel's, else the internal process's total."""
-    rules = (
+    rules = list(
         ChannelRule.objects.filter(version_id=d.procedure_version_id)
         .exclude(time_value=None)
         .exclude(time_unit="")
         .order_by("order")
+        .values_list("channel", "time_value", "time_unit")
     )
-    rule = rules.filter(channel=_catalog_channel(d.channel)).first() or rules.filter(channel="direct").first()
-    if rule is not None and rule.time_value is not None:
-        return rule.time_value, rule.time_unit
+    wanted = _catalog_channel(d.channel)
+    for channel in (wanted, "direct"):
+        for rule_channel, value, unit in rules:
+            if rule_channel == channel and value is not None:
+                return value, unit
     if d.process is not None:
         return d.process.total_value, d.process.total_unit
     raise DossierRuleError(
@@ -385,7 +399,7 @@ def _check_submitter(actor: User, binding: ProcedureBinding, channel: str, appli
         raise DossierForbidden(_("Bạn chỉ nộp hồ sơ cho chính mình. / You submit only your own dossiers."))
 
 
-def _papers_create(d: Dossier, papers: Sequence[PaperSpec]) -> None:
+def _papers_create(d: Dossier, papers: Sequence[PaperSpec]) -> list[DossierPaper]:
     wanted = {p.required_paper_id for p in papers if p.required_paper_id is not None}
     known = {
         rp.pk: rp for rp in RequiredPaper.objects.filter(pk__in=wanted, version_id=d.procedure_version_id)
@@ -417,30 +431,38 @@ def _papers_create(d: Dossier, papers: Sequence[PaperSpec]) -> None:
             )
         )
     DossierPaper.objects.bulk_create(rows)
+    for row in rows:
+        _prefetched(row, "files", [])  # new: no files yet
+    return rows
 
 
-@transaction.atomic
-def submit(
+def _prefetched(instance: Any, name: str, rows: Sequence[Any]) -> None:
+    """Hand `instance.<name>.all()` these rows, as `prefetch_related` would, without a query: what a
+    transition has just written, for the caller to show."""
+    qs = getattr(instance, name).all()  # lazy: not run
+    qs._result_cache = list(rows)
+    qs._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = qs
+
+
+def _new_dossier(
     *,
     binding: ProcedureBinding,
     channel: str,
     applicant: Applicant,
     actor: User,
-    papers: Sequence[PaperSpec] = (),
-    form_data: dict[str, Any] | None = None,
-    summary: str = "",
-    on_behalf_consent: str = "",
-    sets: int = 1,
-    at: dt.datetime | None = None,
-    notify: bool = True,
+    form_data: dict[str, Any] | None,
+    summary: str,
+    on_behalf_consent: str,
+    sets: int,
+    at: dt.datetime,
 ) -> Dossier:
-    """A new dossier, awaiting reception (status 1), with its code. An official submitting a citizen's
-    online dossier for them (*nộp hộ*) records the citizen's consent. `notify` False: the applicant is told
-    by the transition that follows in the same transaction (a counter reception)."""
-    at = _now(at)
+    """The checks of a new dossier and the dossier itself, awaiting reception, unsaved and without its code
+    yet (`_next_code` locks the unit's counter until the transaction ends: it is taken last)."""
     if channel not in Channel.values:
         raise DossierRuleError(_("Kênh tiếp nhận không hợp lệ. / Unknown channel."))
-    binding = ProcedureBinding.objects.select_related("procedure", "agency").get(pk=binding.pk)
     if not binding.is_active or binding.procedure.current_version_id is None:
         raise DossierRuleError(
             _("Thủ tục này không còn được tiếp nhận tại đơn vị. / This procedure is not received here.")
@@ -459,9 +481,7 @@ def submit(
         )
     if not 1 <= sets <= 20:
         raise DossierRuleError(_("Số bộ hồ sơ từ 1 đến 20. / Sets must be 1–20."))
-    local_day = timezone.localtime(at).date()
-    d = Dossier(
-        code=_next_code(binding.agency, local_day),
+    return Dossier(
         agency=binding.agency,
         binding=binding,
         procedure=binding.procedure,
@@ -486,19 +506,108 @@ def submit(
         sets=sets,
         submitted_at=at,
     )
-    d.save()
+
+
+def _submit_data(d: Dossier) -> dict[str, Any]:
+    return {"channel": d.channel, "on_behalf": d.on_behalf_by_id is not None}
+
+
+@transaction.atomic
+def submit(
+    *,
+    binding: ProcedureBinding,
+    channel: str,
+    applicant: Applicant,
+    actor: User,
+    papers: Sequence[PaperSpec] = (),
+    form_data: dict[str, Any] | None = None,
+    summary: str = "",
+    on_behalf_consent: str = "",
+    sets: int = 1,
+    at: dt.datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
+    """A new dossier, awaiting reception (status 1), with its code. An official submitting a citizen's
+    online dossier for them (*nộp hộ*) records the citizen's consent. `notify` False: the applicant is told
+    by the transition that follows in the same transaction."""
+    at = _now(at)
+    binding = ProcedureBinding.objects.select_related("procedure", "agency").get(pk=binding.pk)
+    d = _new_dossier(
+        binding=binding,
+        channel=channel,
+        applicant=applicant,
+        actor=actor,
+        form_data=form_data,
+        summary=summary,
+        on_behalf_consent=on_behalf_consent,
+        sets=sets,
+        at=at,
+    )
+    d.code = _next_code(binding.agency, timezone.localtime(at).date())
+    d.save(force_insert=True)
     _papers_create(d, papers)
     _record(
-        d,
-        action="submit",
-        actor=actor,
-        at=at,
-        from_status="",
-        fields=[],
-        data={"channel": channel, "on_behalf": on_behalf},
-        notify=notify,
+        d, action="submit", actor=actor, at=at, from_status="", fields=[], data=_submit_data(d), notify=notify
     )
     return d
+
+
+_RECEPTION_FIELDS = (
+    "received_at",
+    "received_by",
+    "legal_value",
+    "legal_unit",
+    "clock_start",
+    "due_at",
+    "due_rule",
+    "current_step",
+    "holder",
+)
+
+
+def _lay_out_reception(
+    d: Dossier, *, actor: User, at: dt.datetime, cal: wt.WorkCalendar
+) -> tuple[wt.Deadline, list[DossierStep]]:
+    """Reception's effect on the dossier in memory (DL4, DL6): received, the clock started, the due time from
+    the pinned version's time for the channel; and its internal process's steps (unsaved), the first
+    started by the receiving officer. The caller saves both and points `current_step` at the first."""
+    if d.process_id is None:
+        raise DossierRuleError(
+            _(
+                "Thủ tục chưa có quy trình nội bộ tại đơn vị: quản trị danh mục cần lập trước khi tiếp nhận. "
+                "/ No internal process is set for this procedure here."
+            )
+        )
+    value, unit = legal_time_for(d)
+    deadline = wt.reception_deadline(
+        at, value, wt.as_time_unit(unit), cal, paper=d.channel in PAPER_CHANNELS, cutoff=paper_cutoff()
+    )
+    d.status = Status.RECEIVED
+    d.received_at = at
+    d.received_by = actor
+    d.legal_value, d.legal_unit = value, unit
+    d.clock_start = deadline.start
+    d.due_at = deadline.due
+    d.due_rule = deadline.rule
+    d.holder = actor
+    steps = [
+        DossierStep(
+            dossier=d,
+            order=s.order,
+            name=s.name,
+            role=s.role,
+            budget_value=s.duration_value,
+            budget_unit=s.duration_unit,
+            agency=d.agency,
+        )
+        for s in ProcessStep.objects.filter(process_id=d.process_id).order_by("order")
+    ]
+    if not steps:
+        raise DossierRuleError(_("Quy trình nội bộ không có bước nào. / The internal process has no step."))
+    first = steps[0]
+    first.started_at, first.assignee = deadline.start, actor
+    first.due_at = _step_due(deadline.start, first.budget_value, first.budget_unit, cal)
+    return deadline, steps
 
 
 @transaction.atomic
@@ -516,61 +625,16 @@ def receive(
     d = _lock(dossier, expected_revision)
     _require_state(d, [Status.SUBMITTED], _("tiếp nhận"))
     _require_official(actor, d, [Role.COUNTER_OFFICER], _("tiếp nhận hồ sơ"))
-    if d.process is None:
-        raise DossierRuleError(
-            _(
-                "Thủ tục chưa có quy trình nội bộ tại đơn vị: quản trị danh mục cần lập trước khi tiếp nhận. "
-                "/ No internal process is set for this procedure here."
-            )
-        )
-    cal = _calendar()
-    value, unit = legal_time_for(d)
-    deadline = wt.reception_deadline(
-        at, value, wt.as_time_unit(unit), cal, paper=d.channel in PAPER_CHANNELS, cutoff=paper_cutoff()
-    )
-    d.status = Status.RECEIVED
-    d.received_at = at
-    d.received_by = actor
-    d.legal_value, d.legal_unit = value, unit
-    d.clock_start = deadline.start
-    d.due_at = deadline.due
-    d.due_rule = deadline.rule
-    steps = [
-        DossierStep(
-            dossier=d,
-            order=s.order,
-            name=s.name,
-            role=s.role,
-            budget_value=s.duration_value,
-            budget_unit=s.duration_unit,
-            agency=d.agency,
-        )
-        for s in d.process.steps.order_by("order")
-    ]
-    if not steps:
-        raise DossierRuleError(_("Quy trình nội bộ không có bước nào. / The internal process has no step."))
-    first = steps[0]
-    first.started_at, first.assignee = deadline.start, actor
-    first.due_at = _step_due(deadline.start, first.budget_value, first.budget_unit, cal)
+    deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar())
     DossierStep.objects.bulk_create(steps)  # sets the primary keys (PostgreSQL, SQLite ≥ 3.35)
-    d.current_step, d.holder = first, actor
+    d.current_step = steps[0]
     _record(
         d,
         action="receive",
         actor=actor,
         at=at,
         from_status=Status.SUBMITTED,
-        fields=[
-            "received_at",
-            "received_by",
-            "legal_value",
-            "legal_unit",
-            "clock_start",
-            "due_at",
-            "due_rule",
-            "current_step",
-            "holder",
-        ],
+        fields=_RECEPTION_FIELDS,
         form="01",
         data={"deadline": deadline.as_record()},
     )
@@ -591,31 +655,57 @@ def receive_at_counter(
     at: dt.datetime | None = None,
 ) -> Dossier:
     """A paper dossier handed in at the counter (or arrived by post) and found complete: created and
-    received at once (two events), Mẫu 01 ready to print."""
+    received at once, Mẫu 01 ready to print. The same checks, rows and events as `submit` then `receive`
+    (events 1 "submit" and 2 "receive", two audit entries, one message to the applicant), written in as
+    few statements as they take: the dossier is inserted received, its papers, steps, events and audit
+    entries each in one statement. The unit's code counter and the audit chain's head, both locked until
+    the transaction ends, are taken as late as they can be. `binding` is used as given (the caller has just
+    read it, with its procedure and agency)."""
+    at = _now(at)
     if channel not in PAPER_CHANNELS:
         raise DossierRuleError(
             _("Tiếp nhận tại quầy là hồ sơ giấy. / Counter reception is for paper dossiers.")
         )
-    entries: list[dict[str, Any]] = []
-    token = _audit_buffer.set(entries)
-    try:
-        d = submit(
-            binding=binding,
-            channel=channel,
-            applicant=applicant,
-            actor=actor,
-            papers=papers,
-            form_data=form_data,
-            summary=summary,
-            sets=sets,
-            at=at,
-            notify=False,
-        )
-        d = receive(d, actor=actor, expected_revision=d.revision, at=at)
-    finally:
-        _audit_buffer.reset(token)
-    for entry in entries:
-        audit_record(**entry)
+    d = _new_dossier(
+        binding=binding,
+        channel=channel,
+        applicant=applicant,
+        actor=actor,
+        form_data=form_data,
+        summary=summary,
+        on_behalf_consent="",
+        sets=sets,
+        at=at,
+    )
+    deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar())
+    d.code = _next_code(binding.agency, timezone.localtime(at).date())
+    d.revision = 2  # events 1 (submit) and 2 (receive)
+    d.save(force_insert=True)
+    paper_rows = _papers_create(d, papers)
+    DossierStep.objects.bulk_create(steps)
+    d.current_step = steps[0]
+    Dossier.objects.filter(pk=d.pk).update(current_step=steps[0])
+    d.revision, d.status = 1, Status.SUBMITTED
+    submitted = _event(d, action="submit", actor=actor, at=at, from_status="", data=_submit_data(d))
+    submit_entry = _audit_entry(d, action="submit", actor=actor, from_status="", form="")
+    d.revision, d.status = 2, Status.RECEIVED
+    received = _event(
+        d,
+        action="receive",
+        actor=actor,
+        at=at,
+        from_status=Status.SUBMITTED,
+        form="01",
+        data={"deadline": deadline.as_record()},
+    )
+    receive_entry = _audit_entry(d, action="receive", actor=actor, from_status=Status.SUBMITTED, form="01")
+    events = DossierEvent.objects.bulk_create([submitted, received])
+    _notify(d, received)
+    audit_record_many([submit_entry, receive_entry])
+    # What the caller shows next (the API's answer, the receipt) without reading it back.
+    _prefetched(d, "papers", paper_rows)
+    _prefetched(d, "steps", steps)
+    _prefetched(d, "events", events)
     return d
 
 

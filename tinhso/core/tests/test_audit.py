@@ -26,6 +26,7 @@ from tinhso.core.audit import (
     audit_diff,
     audit_guard_installed,
     audit_record,
+    audit_record_many,
     audit_verify,
     entry_hash,
 )
@@ -131,6 +132,47 @@ def test_each_entry_carries_the_hash_of_the_previous_one() -> None:
     assert len({first.hash, second.hash, third.hash}) == 3
     assert head() == (third.seq, third.hash)
     assert audit_verify() == ok(base_seq + 3)
+
+
+@pytest.mark.django_db
+def test_several_entries_appended_at_once_are_chained_like_single_ones() -> None:
+    base_seq, base_hash = head()
+    entries = [
+        {"event": "dossier.submit", "target_type": "dossiers.dossier", "target_id": "X-1", "actor_id": 7},
+        {
+            "event": "dossier.receive",
+            "target_type": "dossiers.dossier",
+            "target_id": "X-1",
+            "old": {"status": "submitted"},
+            "new": {"status": "received"},
+        },
+    ]
+
+    first, second = audit_record_many(entries)
+    (third,) = record(1)
+
+    assert [first.seq, second.seq, third.seq] == [base_seq + 1, base_seq + 2, base_seq + 3]
+    assert (first.prev_hash, second.prev_hash, third.prev_hash) == (base_hash, first.hash, second.hash)
+    stored = AuditEntry.objects.get(seq=second.seq)
+    assert (stored.event, stored.old, stored.new, stored.hash) == (
+        "dossier.receive",
+        {"status": "submitted"},
+        {"status": "received"},
+        second.hash,
+    )
+    assert head() == (third.seq, third.hash)
+    assert audit_verify() == ok(base_seq + 3)
+    assert audit_record_many([]) == []
+    # The same checks as one entry: a bad entry refuses the whole batch, and nothing is written.
+    with pytest.raises(ValueError, match="dotted lowercase"):
+        audit_record_many([entries[0], {**entries[1], "event": "Not An Event"}])
+    assert head() == (third.seq, third.hash)
+
+
+@pytest.mark.django_db
+def test_bulk_create_of_entries_outside_the_chain_is_refused() -> None:
+    with pytest.raises(AuditLogIsAppendOnly, match="bulk_create"):
+        AuditEntry.objects.bulk_create([AuditEntry(seq=10**9, event="x.y", target_type="t", target_id="1")])
 
 
 @pytest.mark.django_db

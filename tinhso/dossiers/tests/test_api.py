@@ -52,6 +52,9 @@ def test_a_counter_officers_client_receives_a_dossier_and_a_retry_returns_the_fi
         and first["Location"] == f"/api/dossiers/{created['code']}"
     )
     assert created["forms"] == ["01", "06"] and "hand_over" in created["actions"]
+    # The answer is built from what the reception wrote, not read back: it must be what a read gives.
+    assert created == client.get(f"/api/dossiers/{created['code']}", headers=auth).json()
+    assert [e["action"] for e in created["events"]] == ["submit", "receive"] and len(created["steps"]) > 1
     again = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0001"})
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
     assert again.json()["code"] == created["code"]
