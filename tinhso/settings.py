@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "tinhso.accounts",
     "tinhso.procedures",
     "tinhso.notifications",
+    "tinhso.edocs",
     "tinhso.dossiers",
     "tinhso.backoffice",
     "tinhso.portal",
@@ -104,7 +105,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend that also finds an account by mobile number or national ID number.
+    "tinhso.accounts.backends.IdentifierBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -129,6 +131,25 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# Failures count against the account whatever the person typed (username, phone or ID number).
+AXES_USERNAME_CALLABLE = "tinhso.accounts.backends.axes_username"
+
+# Citizens' sign-up and password reset by a code sent by SMS (tinhso/accounts/otp.py, ratelimit.py).
+ACCOUNT_OTP_TTL_SECONDS = env_int("ACCOUNT_OTP_TTL_SECONDS", 300)
+ACCOUNT_OTP_MAX_ATTEMPTS = env_int("ACCOUNT_OTP_MAX_ATTEMPTS", 5)
+ACCOUNT_OTP_RESEND_SECONDS = env_int("ACCOUNT_OTP_RESEND_SECONDS", 60)
+# Per hour: codes sent to one phone number, codes asked for from one address, codes checked from one address.
+ACCOUNT_OTP_SENDS_PER_PHONE = env_int("ACCOUNT_OTP_SENDS_PER_PHONE", 5)
+ACCOUNT_OTP_SENDS_PER_IP = env_int("ACCOUNT_OTP_SENDS_PER_IP", 20)
+ACCOUNT_OTP_CHECKS_PER_IP = env_int("ACCOUNT_OTP_CHECKS_PER_IP", 30)
+
+# Login with VNeID through OpenID Connect (tinhso/accounts/oidc.py): off while any of the three is empty.
+VNEID_OIDC_ISSUER = env_str("VNEID_OIDC_ISSUER", "")
+VNEID_OIDC_CLIENT_ID = env_str("VNEID_OIDC_CLIENT_ID", "")
+VNEID_OIDC_CLIENT_SECRET = env_str("VNEID_OIDC_CLIENT_SECRET", "")
+VNEID_OIDC_SCOPES = env_str("VNEID_OIDC_SCOPES", "openid profile phone")
+VNEID_OIDC_NATIONAL_ID_CLAIM = env_str("VNEID_OIDC_NATIONAL_ID_CLAIM", "so_dinh_danh")
+VNEID_OIDC_TIMEOUT = env_int("VNEID_OIDC_TIMEOUT", 10)
 
 # Two-factor authentication (TOTP) for officials: when on, an official who has not passed a second factor
 # in this session reaches only the two-factor pages and logout.
@@ -151,6 +172,9 @@ PROCEDURE_SEARCH_CACHE_SECONDS = env_int("PROCEDURE_SEARCH_CACHE_SECONDS", 600)
 DOSSIER_UPLOAD_MAX_BYTES = env_int("DOSSIER_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DOSSIER_UPLOAD_MAX_PIXELS = env_int("DOSSIER_UPLOAD_MAX_PIXELS", 40_000_000)
 DOSSIER_UPLOAD_MAX_PAGES = env_int("DOSSIER_UPLOAD_MAX_PAGES", 200)
+# E-document share links (tinhso/edocs): default and longest validity in days.
+EDOC_SHARE_DAYS_DEFAULT = env_int("EDOC_SHARE_DAYS_DEFAULT", 7)
+EDOC_SHARE_DAYS_MAX = env_int("EDOC_SHARE_DAYS_MAX", 30)
 # Files above this size are streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

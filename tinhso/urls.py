@@ -12,5 +12,7 @@ urlpatterns = [
     path("", include("tinhso.accounts.urls")),
     path("", include("tinhso.procedures.urls")),
     path("", include("tinhso.backoffice.urls")),
+    path("", include("tinhso.edocs.urls")),
+    path("", include("tinhso.portal.signup_urls")),
     path("", include("tinhso.portal.urls")),
 ]

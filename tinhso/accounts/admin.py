@@ -88,7 +88,17 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ["username", "password"]}),
         (
             _("Thông tin cá nhân"),
-            {"fields": ["kind", "full_name", "phone", "national_id", "date_of_birth", "email"]},
+            {
+                "fields": [
+                    "kind",
+                    "full_name",
+                    "phone",
+                    "national_id",
+                    "national_id_verified",
+                    "date_of_birth",
+                    "email",
+                ]
+            },
         ),
         (_("Cơ quan"), {"fields": ["agency", "position"]}),
         (_("Quyền"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.national_id import validate_national_id
@@ -196,6 +197,10 @@ class User(AbstractUser):
         blank=True,
         validators=[validate_national_id],
     )
+    # Checked against the card by an official at the counter, or vouched for by VNeID; a number typed at
+    # sign-up is checked for its structure only. VNeID links only to an account whose number is verified,
+    # or whose phone is the one VNeID knows (services.citizen_login_external).
+    national_id_verified = models.BooleanField(_("số định danh đã xác minh"), default=False)
     date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
     agency = models.ForeignKey(
         Agency,
@@ -255,3 +260,79 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class OneTimeCode(models.Model):
+    """A one-time code (*mã xác nhận một lần*, OTP) sent by SMS to prove a phone number is the person's.
+
+    Only a keyed hash of the code is stored (`otp.code_hash`: HMAC-SHA256 under SECRET_KEY with this row's
+    salt), so a copy of the database does not reveal live codes. A code expires `ACCOUNT_OTP_TTL_SECONDS`
+    after it was sent, is refused after `ACCOUNT_OTP_MAX_ATTEMPTS` wrong tries and is used once. A sign-up's
+    details wait in `payload` (the password already hashed) until the code is confirmed, so nobody can hold
+    a phone number or an ID number with an account never confirmed.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("Đăng ký tài khoản")
+        LOGIN = "login", _("Đăng nhập")
+        RESET = "reset", _("Đặt lại mật khẩu")
+
+    purpose = models.CharField(_("mục đích"), max_length=10, choices=Purpose.choices)
+    phone = models.CharField(_("số điện thoại"), max_length=10, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    payload = models.JSONField(default=dict, blank=True)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("gửi lúc"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"), db_index=True)
+    sends = models.PositiveSmallIntegerField(_("số lần gửi"), default=1)
+    attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
+    used_at = models.DateTimeField(_("dùng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã xác nhận một lần")
+        verbose_name_plural = _("mã xác nhận một lần")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} · {self.phone[:3]}…{self.phone[-3:]}"
+
+
+class RateLimitCounter(models.Model):
+    """How many times something was done in one fixed window (`ratelimit.py`). In the database, so the
+    limit holds across web processes and machines. `key` is a keyed hash of the scope and the subject (an
+    address, a phone number), never the subject itself."""
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_key_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class ExternalIdentity(models.Model):
+    """An account's identity at an outside identity provider (VNeID through OpenID Connect): the provider's
+    stable subject (`sub`), linked once, so later logins find the account even if the person's details
+    change there."""
+
+    provider = models.CharField(_("nhà cung cấp định danh"), max_length=20)
+    subject = models.CharField(_("mã định danh tại nhà cung cấp"), max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("định danh liên kết")
+        verbose_name_plural = _("định danh liên kết")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="external_identity_unique_subject"),
+            models.UniqueConstraint(fields=["provider", "user"], name="external_identity_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.user}"

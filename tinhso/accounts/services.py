@@ -9,13 +9,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tinhso.accounts.models import Agency, Commune, FormerCommune, Province, Role, User
+from tinhso.accounts import otp
+from tinhso.accounts.backends import account_for_identifier
+from tinhso.accounts.models import (
+    Agency,
+    Commune,
+    ExternalIdentity,
+    FormerCommune,
+    OneTimeCode,
+    Province,
+    Role,
+    User,
+)
 from tinhso.accounts.national_id import parse_national_id
+from tinhso.accounts.phone import mobile_normalise
 from tinhso.core.audit import audit_diff, audit_record
 from tinhso.core.text import fold
 
@@ -329,28 +344,28 @@ def user_create_citizen(
     national_id: str | None = None,
     date_of_birth: dt.date | None = None,
     email: str = "",
+    password_hash: str | None = None,
+    national_id_verified: bool | None = None,
 ) -> User:
+    """A citizen's account. `password_hash` (already hashed, as a confirmed sign-up holds it) is used
+    instead of `password` when given. The national ID number counts as verified when an official made the
+    account (the card is shown at the counter), unless `national_id_verified` says otherwise."""
     if national_id and date_of_birth:
-        parsed = parse_national_id(national_id)
-        if parsed.birth_year != date_of_birth.year:
-            raise ValidationError(
-                {
-                    "national_id": _(
-                        "Số định danh cá nhân ghi năm sinh %(id_year)s, khác với ngày sinh đã khai (%(dob)s)."
-                    )
-                    % {"id_year": parsed.birth_year, "dob": date_of_birth.strftime("%d/%m/%Y")}
-                }
-            )
+        birth_year_check(national_id=national_id, date_of_birth=date_of_birth)
     user = User(
         username=username,
         full_name=full_name,
         kind=User.Kind.CITIZEN,
         phone=phone or None,
         national_id=national_id or None,
+        national_id_verified=bool(national_id)
+        and (national_id_verified if national_id_verified is not None else bool(actor and actor.is_official)),
         date_of_birth=date_of_birth,
         email=email,
     )
-    if password:
+    if password_hash:
+        user.password = password_hash
+    elif password:
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -367,6 +382,20 @@ def user_create_citizen(
     return user
 
 
+def birth_year_check(*, national_id: str, date_of_birth: dt.date) -> None:
+    """Digits 4-6 of the ID number give the year of birth (national_id.py): it must match the date given."""
+    parsed = parse_national_id(national_id)
+    if parsed.birth_year != date_of_birth.year:
+        raise ValidationError(
+            {
+                "national_id": _(
+                    "Số định danh cá nhân ghi năm sinh %(id_year)s, khác với ngày sinh đã khai (%(dob)s)."
+                )
+                % {"id_year": parsed.birth_year, "dob": date_of_birth.strftime("%d/%m/%Y")}
+            }
+        )
+
+
 def user_snapshot(user: User) -> dict[str, object]:
     """The security-relevant fields of an account, as audited."""
     return {
@@ -375,6 +404,7 @@ def user_snapshot(user: User) -> dict[str, object]:
         "agency": user.agency.code if user.agency_id and user.agency else None,
         "position": user.position,
         "is_active": user.is_active,
+        "national_id_verified": user.national_id_verified,
         "is_staff": user.is_staff,
         "is_superuser": user.is_superuser,
         "roles": sorted(user.groups.values_list("name", flat=True)) if user.pk else [],
@@ -395,4 +425,243 @@ def user_changes_record(*, user: User, before: dict[str, object] | None, actor: 
         old=old or None,
         new=new,
         **_actor_fields(actor),  # type: ignore[arg-type]
+    )
+
+
+# --- Citizens signing up themselves, and resetting a password, with a code sent by SMS ---------------------
+
+
+def account_exists_errors(*, phone: str | None, national_id: str | None) -> dict[str, str]:
+    """Which of these already belong to an account, as messages that say what to do and reveal nothing
+    of the account but its existence."""
+    errors: dict[str, str] = {}
+    if phone and User.objects.filter(phone=phone).exists():
+        errors["phone"] = _(
+            "Số điện thoại này đã được đăng ký. Hãy đăng nhập, hoặc chọn “Quên mật khẩu” nếu không nhớ "
+            "mật khẩu."
+        )
+    if national_id and User.objects.filter(Q(national_id=national_id) | Q(username=national_id)).exists():
+        errors["national_id"] = _(
+            "Số định danh cá nhân này đã có tài khoản. Hãy đăng nhập, hoặc chọn “Quên mật khẩu” nếu không "
+            "nhớ mật khẩu."
+        )
+    return errors
+
+
+def citizen_signup_start(
+    *,
+    full_name: str,
+    phone: str,
+    national_id: str,
+    date_of_birth: dt.date,
+    password: str,
+    now: dt.datetime | None = None,
+) -> tuple[OneTimeCode, str]:
+    """Step 1 of signing up: check the details and hold them (the password hashed) with a new code for
+    `phone`. Returns the code in clear for the caller to send by SMS in the same transaction. No account
+    exists until the code comes back (`citizen_signup_complete`). Raises ValidationError by field."""
+    parse_national_id(national_id)
+    birth_year_check(national_id=national_id, date_of_birth=date_of_birth)
+    errors = account_exists_errors(phone=phone, national_id=national_id)
+    if errors:
+        raise ValidationError(errors, code="already_registered")
+    payload = {
+        "full_name": full_name,
+        "national_id": national_id,
+        "date_of_birth": date_of_birth.isoformat(),
+        "password": make_password(password),
+    }
+    return otp.otp_issue(purpose=OneTimeCode.Purpose.SIGNUP, phone=phone, payload=payload, now=now)
+
+
+def citizen_signup_complete(*, otp_id: int, code: str, now: dt.datetime | None = None) -> User:
+    """Step 2: the code is right, so the phone is the person's: create the account (active, with the
+    password chosen at step 1). Raises `otp.OtpError` for a refused code, ValidationError when the phone or
+    ID number was registered by someone else in between."""
+    with transaction.atomic():
+        check = otp.otp_check(otp_id=otp_id, purpose=OneTimeCode.Purpose.SIGNUP, code=code, now=now)
+        if check.ok:
+            assert check.otp is not None
+            data = check.otp.payload
+            errors = account_exists_errors(phone=check.otp.phone, national_id=data["national_id"])
+            if errors:
+                raise ValidationError(errors, code="already_registered")
+            user = user_create_citizen(
+                username=data["national_id"],
+                password=None,
+                password_hash=data["password"],
+                full_name=data["full_name"],
+                phone=check.otp.phone,
+                national_id=data["national_id"],
+                date_of_birth=dt.date.fromisoformat(data["date_of_birth"]),
+                actor=None,
+            )
+            # The held details are no longer needed once they are the account's.
+            check.otp.payload = {}
+            check.otp.user = user
+            check.otp.save(update_fields=["payload", "user"])
+    if not check.ok:
+        raise check.error()
+    return user
+
+
+def password_reset_start(
+    *, identifier: str, now: dt.datetime | None = None
+) -> tuple[OneTimeCode, str] | None:
+    """A code to the phone of the citizen's account this phone number, ID number or username names; None
+    when there is no such active citizen with a phone (the caller says the same either way). Officials'
+    passwords are reset by their administrators, not by SMS."""
+    user = account_for_identifier(identifier)
+    if user is None or not user.is_active or user.kind != User.Kind.CITIZEN or not user.phone:
+        return None
+    return otp.otp_issue(purpose=OneTimeCode.Purpose.RESET, phone=user.phone, user=user, now=now)
+
+
+def password_reset_complete(
+    *, otp_id: int, code: str, new_password: str, now: dt.datetime | None = None
+) -> User:
+    """Set a new password once the code sent to the account's phone comes back. Raises `otp.OtpError`."""
+    with transaction.atomic():
+        check = otp.otp_check(otp_id=otp_id, purpose=OneTimeCode.Purpose.RESET, code=code, now=now)
+        if check.ok:
+            assert check.otp is not None and check.otp.user is not None
+            user = User.objects.select_for_update().get(pk=check.otp.user.pk)
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+            audit_record(
+                event="user.password_reset",
+                target_type="accounts.user",
+                target_id=user.pk,
+                actor_id=user.pk,
+                actor_label=user.get_username(),
+                new={"by": "sms_code"},
+            )
+    if not check.ok:
+        raise check.error()
+    return user
+
+
+class ExternalLoginRefused(Exception):
+    """An outside identity that cannot open an account here, with a message for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def citizen_login_external(
+    *,
+    provider: str,
+    subject: str,
+    national_id: str,
+    full_name: str,
+    phone: str = "",
+    birthdate: str = "",
+    now: dt.datetime | None = None,
+) -> User:
+    """The citizen account for a person the identity provider vouches for (VNeID): the one linked to this
+    subject before; else the citizen account with this national ID number, now linked; else a new one
+    (no password: the person logs in through the provider, or sets one with "Quên mật khẩu"). Officials'
+    accounts are never opened this way: they log in with a password and a second factor."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        link = (
+            ExternalIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(provider=provider, subject=subject)
+            .first()
+        )
+        if link is None:
+            link = _external_identity_link(
+                provider=provider,
+                subject=subject,
+                national_id=national_id,
+                full_name=full_name,
+                phone=phone,
+                birthdate=birthdate,
+            )
+        user = link.user
+        if user.kind != User.Kind.CITIZEN:
+            raise ExternalLoginRefused(
+                _("Tài khoản cán bộ không đăng nhập bằng VNeID. Hãy đăng nhập bằng mật khẩu và mã xác thực.")
+            )
+        if not user.is_active:
+            raise ExternalLoginRefused(
+                _("Tài khoản này đang bị khóa. Vui lòng liên hệ Bộ phận Một cửa để được hỗ trợ.")
+            )
+        link.last_login_at = now
+        link.save(update_fields=["last_login_at"])
+    return user
+
+
+def _external_identity_link(
+    *, provider: str, subject: str, national_id: str, full_name: str, phone: str, birthdate: str
+) -> ExternalIdentity:
+    """First login through the provider: link the account with this ID number, or make one. (Inside the
+    caller's transaction: a refusal after this rolls the new account back.)"""
+    try:
+        parse_national_id(national_id)
+    except ValidationError:
+        raise ExternalLoginRefused(
+            _("VNeID không gửi số định danh cá nhân hợp lệ nên chưa đăng nhập được. Vui lòng thử lại sau.")
+        ) from None
+    user = User.objects.filter(Q(national_id=national_id) | Q(username=national_id)).first()
+    if user is None:
+        user = _citizen_from_provider(
+            national_id=national_id, full_name=full_name, phone=phone, birthdate=birthdate
+        )
+    elif ExternalIdentity.objects.filter(provider=provider, user=user).exists():
+        raise ExternalLoginRefused(
+            _(
+                "Tài khoản của số định danh này đã liên kết với một tài khoản VNeID khác. Vui lòng liên hệ "
+                "Bộ phận Một cửa."
+            )
+        )
+    elif user.kind == User.Kind.CITIZEN and not user.national_id_verified:
+        # Anyone can sign up with another person's ID number and their own phone: linking such an account
+        # would hand the real person's VNeID login (and then their dossiers) to whoever registered it.
+        # Linked only when the phone VNeID knows is the account's, which proves the same person.
+        if not (user.phone and mobile_normalise(phone) == user.phone):
+            raise ExternalLoginRefused(
+                _(
+                    "Số định danh này đã có tài khoản, đăng ký với một số điện thoại khác số trên VNeID. "
+                    "Để bảo vệ tài khoản, hãy đăng nhập bằng số điện thoại và mật khẩu, hoặc mang thẻ căn "
+                    "cước đến Bộ phận Một cửa để được hỗ trợ."
+                )
+            )
+        user.national_id_verified = True
+        user.save(update_fields=["national_id_verified"])
+    link = ExternalIdentity.objects.create(provider=provider, subject=subject, user=user)
+    audit_record(
+        event="user.external_identity_linked",
+        target_type="accounts.user",
+        target_id=user.pk,
+        actor_id=user.pk,
+        actor_label=user.get_username(),
+        new={"provider": provider},
+    )
+    return link
+
+
+def _citizen_from_provider(*, national_id: str, full_name: str, phone: str, birthdate: str) -> User:
+    """A new citizen account from the provider's claims; a phone number already another account's, or a
+    birth date that disagrees with the ID number, is left out rather than refusing the person."""
+    mobile = mobile_normalise(phone)
+    if mobile and User.objects.filter(phone=mobile).exists():
+        mobile = None
+    try:
+        date_of_birth: dt.date | None = dt.date.fromisoformat(birthdate) if birthdate else None
+        if date_of_birth is not None:
+            birth_year_check(national_id=national_id, date_of_birth=date_of_birth)
+    except (ValueError, ValidationError):
+        date_of_birth = None
+    return user_create_citizen(
+        username=national_id,
+        password=None,
+        full_name=full_name.strip()[:150] or national_id,
+        phone=mobile,
+        national_id=national_id,
+        national_id_verified=True,
+        date_of_birth=date_of_birth,
+        actor=None,
     )

@@ -39,6 +39,6 @@ def citizen(**kw: object) -> User:
         username=str(kw.pop("username", f"congdan{n}")),
         password=PASSWORD,
         full_name=str(kw.pop("full_name", f"Công Dân Số {n}")),
-        actor=None,
+        actor=kw.pop("actor", None),  # type: ignore[arg-type]
         **kw,  # type: ignore[arg-type]
     )

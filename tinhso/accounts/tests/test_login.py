@@ -24,6 +24,29 @@ def test_a_citizen_logs_in_and_out(client, reference_data):
     assert not client.get("/").context["user"].is_authenticated
 
 
+@pytest.mark.parametrize("typed", ["0912345678", "0912 345 678", "+84 912 345 678", "001190012345"])
+def test_a_citizen_logs_in_with_a_phone_number_or_national_id(client, reference_data, typed):
+    user = factories.citizen(phone="0912345678", national_id="001190012345")
+    res = client.post(LOGIN, {"username": typed, "password": factories.PASSWORD})
+    assert res.status_code == 302
+    assert client.get("/").context["user"] == user
+
+
+def test_the_login_page_explains_what_to_type_and_links_sign_up_and_reset(client, reference_data):
+    page = client.get(LOGIN).content.decode()
+    assert "Số điện thoại hoặc số định danh cá nhân" in page
+    assert reverse("signup:start") in page and reverse("signup:password_reset") in page
+
+
+def test_failures_count_against_the_account_however_it_was_typed(client, reference_data):
+    user = factories.citizen(phone="0912345678", national_id="001190012345")
+    for typed in ("0912345678", "001190012345", user.username, "+84912345678"):
+        assert client.post(LOGIN, {"username": typed, "password": "sai"}).status_code == 200
+    locked = client.post(LOGIN, {"username": "0912 345 678", "password": "sai"})
+    assert locked.status_code == 429
+    assert client.post(LOGIN, {"username": user.username, "password": factories.PASSWORD}).status_code == 429
+
+
 def test_a_wrong_password_shows_a_clear_error(client, reference_data):
     user = factories.citizen()
     res = client.post(LOGIN, {"username": user.username, "password": "sai-mat-khau"})
