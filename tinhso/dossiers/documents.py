@@ -221,6 +221,33 @@ def _control_sheet(d: Dossier) -> bytes:
     return pf.render_mau06(data)
 
 
+def render_result(d: Dossier) -> bytes:
+    """The result notice of a decided dossier (approved or rejected), from its decision event: what the
+    applicant's e-document store receives when the result is returned."""
+    event = (
+        DossierEvent.objects.filter(dossier=d, action__in=["approve", "reject"])
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )
+    if event is None:
+        raise FormNotIssued("result")
+    data = pf.ResultNoticeData(
+        agency=_agency(d.agency),
+        dossier_code=d.code,
+        applicant=_person(d),
+        procedure_name=d.procedure_version.name,
+        received_at=_local(d.received_at or d.submitted_at),
+        decided_at=_local(event.at),
+        approved=event.action == "approve",
+        note=event.note,
+        signer_name=event.actor.full_name if event.actor else "",
+        signer_title=(event.actor.position if event.actor and event.actor.position else "Thủ trưởng cơ quan"),
+        issued_on=_local(event.at).date(),
+    )
+    return pf.render_result_notice(data)
+
+
 _RENDER = {
     "01": _receipt,
     "02": _supplement,

@@ -39,6 +39,7 @@ from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.working_time import extension_last_day
+from tinhso.dossiers.documents import render_result
 from tinhso.dossiers.models import (
     NATIONAL_STATUS,
     OPEN_STATES,
@@ -54,6 +55,8 @@ from tinhso.dossiers.models import (
     ReturnMethod,
     Status,
 )
+from tinhso.edocs.models import EDocument
+from tinhso.edocs.services import edoc_store
 from tinhso.notifications.services import messages_enqueue
 from tinhso.procedures.models import ChannelRule, ProcedureBinding, ProcessStep, RequiredPaper
 
@@ -1454,7 +1457,32 @@ def return_result(
         note=note.strip(),
         data={"method": method, "step_punctuality": step_result},
     )
+    _deliver_result(d, actor=actor, at=at)
     return d
+
+
+def _deliver_result(d: Dossier, *, actor: User, at: dt.datetime) -> None:
+    """Put the result into the applicant's e-document store (OS-DG4), in the returning transaction, when
+    the applicant has an account: whatever the return method, the store keeps the citizen's results. A
+    retried delivery of the same document is not duplicated (`edoc_store`)."""
+    if d.applicant_user is None:
+        return
+    approved = d.outcome == Outcome.APPROVED
+    name = d.procedure_version.name
+    edoc_store(
+        owner=d.applicant_user,
+        kind=EDocument.Kind.RESULT,
+        title=(f"Kết quả giải quyết: {name}" if approved else f"Thông báo không giải quyết: {name}")[:200],
+        issuer=d.agency.name,
+        issuer_code=d.agency.code,
+        issued_on=timezone.localtime(d.finished_at or at).date(),
+        valid_until=None,
+        content=render_result(d),
+        filename=f"ket-qua-{d.code}.pdf",
+        content_type="application/pdf",
+        source_dossier_code=d.code,
+        actor=actor,
+    )
 
 
 # --- What an actor may do now (for pages and the API; every transition checks again) ---------------------

@@ -16,6 +16,7 @@ from .data import (
     RefusalData,
     RegisterData,
     RegisterEntry,
+    ResultNoticeData,
     StopNoticeData,
     SupplementItem,
     SupplementRequestData,
@@ -30,6 +31,7 @@ from .render import (
     render_mau05,
     render_mau06,
     render_mau07,
+    render_result_notice,
 )
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "RefusalData",
     "RegisterData",
     "RegisterEntry",
+    "ResultNoticeData",
     "StopNoticeData",
     "SupplementItem",
     "SupplementRequestData",
@@ -56,4 +59,5 @@ __all__ = [
     "render_mau05",
     "render_mau06",
     "render_mau07",
+    "render_result_notice",
 ]

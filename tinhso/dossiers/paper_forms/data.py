@@ -302,3 +302,30 @@ class RegisterData:
                     f"register entries are numbered continuously from 01: entry {expected} has number "
                     f"{entry.number}"
                 )
+
+
+@dataclass(frozen=True)
+class ResultNoticeData:
+    """*Thông báo kết quả giải quyết hồ sơ*: the decision on the dossier (approved with its result, or
+    rejected with its reason, ND 61 Art. 19), as delivered into the applicant's e-document store. Not one of
+    Mẫu 01–07: the result itself (a certificate, an extract) is issued by the procedure's own form; until
+    results are signed (issue 7), this notice carries the decision and its signer."""
+
+    agency: Agency
+    dossier_code: str
+    applicant: Person
+    procedure_name: str
+    received_at: datetime
+    decided_at: datetime
+    approved: bool
+    note: str
+    signer_name: str
+    issued_on: date
+    signer_title: str = "Thủ trưởng cơ quan"
+
+    def __post_init__(self) -> None:
+        _require_text("dossier_code", self.dossier_code)
+        _require_aware("received_at", self.received_at)
+        _require_aware("decided_at", self.decided_at)
+        if not self.approved:
+            _require_text("note", self.note)  # a rejection states its reason

@@ -50,6 +50,7 @@ from .data import (
     ReceiptData,
     RefusalData,
     RegisterData,
+    ResultNoticeData,
     StopNoticeData,
     SupplementRequestData,
 )
@@ -67,6 +68,7 @@ TITLE_04 = "Văn bản xin lỗi và đề nghị gia hạn thời gian giải q
 TITLE_05 = "Thông báo dừng giải quyết hồ sơ"
 TITLE_06 = "Phiếu kiểm soát quá trình giải quyết hồ sơ"
 TITLE_07 = "Sổ theo dõi hồ sơ"
+TITLE_RESULT = "Thông báo kết quả giải quyết hồ sơ"
 
 
 def _body(*, after: float = 1.5, indent: float = 0, first_indent: float = 0, before: float = 0) -> Any:
@@ -153,6 +155,8 @@ def _sign(story: list[Flowable], *blocks: pdf.Signature) -> None:
 
 
 def _build(story: Sequence[Flowable], *, title: str, code: str, agency: Agency, form: str) -> bytes:
+    """`form`: "01"…"07", or "" for a document that is not one of the numbered forms."""
+    label = f"Mẫu {form}" if form else title
     return pdf.build_pdf(
         story,
         pagesize=_PAGE,
@@ -160,8 +164,8 @@ def _build(story: Sequence[Flowable], *, title: str, code: str, agency: Agency, 
         metadata=pdf.PdfMetadata(
             title=f"{title} — {code}",
             author=agency.name,
-            subject=f"Mẫu {form}: {title}; mã hồ sơ {code}",
-            keywords=(f"Mẫu {form}", code),
+            subject=f"{label}: {title}; mã hồ sơ {code}" if form else f"{title}; mã hồ sơ {code}",
+            keywords=(label, code),
         ),
         footer=lambda page, total: f"Trang {page}/{total}" if total > 1 else "",
     )
@@ -380,6 +384,52 @@ def render_mau05(data: StopNoticeData) -> bytes:
         story, pdf.Signature(data.signer_title, hint="(Ký, ghi rõ họ tên và đóng dấu)", name=data.signer_name)
     )
     return _build(story, title=TITLE_05, code=data.dossier_code, agency=data.agency, form="05")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The result notice (delivered into the applicant's e-document store)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def render_result_notice(data: ResultNoticeData) -> bytes:
+    """*Thông báo kết quả giải quyết hồ sơ*: approved with the result's description, or not resolved with
+    the reason (ND 61 Art. 19). Layout after Mẫu 05's: heading, addressee, the dossier, the decision."""
+    agency = data.agency.name
+    story: list[Flowable] = [_head(data.agency, on=data.issued_on, dossier_code=data.dossier_code)]
+    story += _title("Thông báo", subtitle="Về kết quả giải quyết hồ sơ", dossier_code=data.dossier_code)
+    story.append(_addressee(data.applicant))
+    indent = {"first_indent": 6 * mm}
+    story.append(
+        para(
+            f"Ngày {pdf.local(data.received_at):%d/%m/%Y}, {agency} tiếp nhận hồ sơ của Ông/Bà đề nghị giải "
+            f"quyết thủ tục {data.procedure_name}, mã hồ sơ ",
+            bold(data.dossier_code),
+            ".",
+            style=_body(**indent),
+        )
+    )
+    decided = pdf.vn_datetime(data.decided_at)
+    if data.approved:
+        story.append(
+            para(f"Ngày {decided}, hồ sơ của Ông/Bà ", bold("đã được giải quyết"), ".", style=_body(**indent))
+        )
+        if data.note:
+            story.append(_line("Kết quả giải quyết", data.note, **indent))
+    else:
+        story.append(
+            para(
+                f"Ngày {decided}, {agency} ",
+                bold("không giải quyết"),
+                " hồ sơ của Ông/Bà với lý do cụ thể như sau:",
+                style=_body(**indent),
+            )
+        )
+        story.append(para(data.note, style=_body(indent=5 * mm, before=1, after=3)))
+    story.append(para(f"{agency} thông báo để Ông/Bà được biết./.", style=_body(**indent)))
+    _sign(
+        story, pdf.Signature(data.signer_title, hint="(Ký, ghi rõ họ tên và đóng dấu)", name=data.signer_name)
+    )
+    return _build(story, title=TITLE_RESULT, code=data.dossier_code, agency=data.agency, form="")
 
 
 # ---------------------------------------------------------------------------------------------------------
