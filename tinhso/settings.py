@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "ninja",  # its static files: the API docs' Swagger UI served from the site, not a CDN (the CSP)
     "tinhso.core",
     "tinhso.accounts",
     "tinhso.procedures",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "tinhso.accounts.middleware.OfficialTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tinhso.core.middleware.SecurityHeadersMiddleware",
     # Last, as django-axes requires: it turns a lockout raised by the auth backend into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,6 +124,12 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
 
+# Content security policy of every page (tinhso/core/middleware.py): empty for the built-in one (the site's
+# own scripts, styles and images only; no framing; forms to the site and the VNeID issuer).
+CONTENT_SECURITY_POLICY = env_str("CONTENT_SECURITY_POLICY", "")
+# The camera for the counter's scanning pages; no microphone, location or payment APIs.
+PERMISSIONS_POLICY = env_str("PERMISSIONS_POLICY", "camera=(self), microphone=(), geolocation=(), payment=()")
+
 # Login throttling (django-axes, stored in the database so it holds across processes and machines).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
@@ -175,6 +183,16 @@ DOSSIER_UPLOAD_MAX_PAGES = env_int("DOSSIER_UPLOAD_MAX_PAGES", 200)
 # E-document share links (tinhso/edocs): default and longest validity in days.
 EDOC_SHARE_DAYS_DEFAULT = env_int("EDOC_SHARE_DAYS_DEFAULT", 7)
 EDOC_SHARE_DAYS_MAX = env_int("EDOC_SHARE_DAYS_MAX", 30)
+# Ratings and feedback (tinhso/dossiers/ratings.py, feedback.py). Working days an agency has to answer a
+# feedback (*phản ánh, kiến nghị*): a setting, since docs/domain/one-stop.md gives no legal deadline for it.
+FEEDBACK_ANSWER_WORKING_DAYS = env_int("FEEDBACK_ANSWER_WORKING_DAYS", 10)
+# Rate limits as (how many, per how many seconds), counted in the database (tinhso/accounts/ratelimit.py):
+# feedback sent without an account per client address, feedback per account, QR scans per kiosk account.
+FEEDBACK_ANONYMOUS_PER_IP = (env_int("FEEDBACK_ANONYMOUS_PER_HOUR", 5), 3600)
+FEEDBACK_PER_USER = (env_int("FEEDBACK_PER_USER_PER_DAY", 10), 86400)
+FEEDBACK_KIOSK_SCANS = (env_int("FEEDBACK_KIOSK_SCANS_PER_10_MIN", 60), 600)
+# How long the kiosk's rating screen stays valid after a scan (seconds).
+FEEDBACK_KIOSK_TOKEN_SECONDS = env_int("FEEDBACK_KIOSK_TOKEN_SECONDS", 600)
 # Files above this size are streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
