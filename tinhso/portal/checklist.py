@@ -87,9 +87,12 @@ def online_channel_rules(version: ProcedureVersion) -> tuple[list[ChannelRule], 
 
 
 def has_online_channel(version: ProcedureVersion) -> bool:
-    """Whether the catalog lets this procedure be submitted online: an online channel row, or an online
-    level of toàn trình / một phần."""
+    """Whether the catalog lets this procedure be submitted online: an online level of toàn trình / một
+    phần, or an online channel row where the page leaves the level unsaid; never a procedure whose online
+    service only provides information (the rule of `procedures.selectors.ProcedureDetail.submits_online`)."""
+    if version.online_level in ("full", "partial"):
+        return True
     return (
-        version.online_level in ("full", "partial")
-        or version.channels.filter(channel=ChannelRule.Channel.ONLINE).exists()
+        version.online_level == "unknown"
+        and version.channels.filter(channel=ChannelRule.Channel.ONLINE).exists()
     )

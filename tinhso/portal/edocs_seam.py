@@ -1,20 +1,12 @@
-"""SEAM — reuse a paper from the citizen's e-document store (*kho dữ liệu điện tử*, OS-DG2) instead of
-uploading it again.
+"""Reuse a paper from the citizen's e-document store (*kho dữ liệu điện tử*, OS-DG2) instead of uploading
+it again.
 
-`tinhso/edocs` is being built beside this page; until it is settled the portal does not import it. The
-e-form and the submission already call the two functions below, so connecting the store changes this file
-only:
-
-- `stored_documents_for(user, paper)`: the citizen's documents that may stand for `paper` — to become
-  `tinhso.edocs.selectors.edocs_for_owner(user)` (not revoked, still valid), ideally narrowed by the paper's
-  kind once the catalog links a required paper to a document kind.
+- `stored_documents_for(user, paper)`: the citizen's documents that may stand for `paper` — those still
+  valid and not revoked (`edocs.selectors.edocs_reusable_for_owner`). The catalog does not link a required
+  paper to a document kind, so every valid document is offered, newest first.
 - `stored_document_attach(...)`: attach the chosen document to the dossier's paper inside the submitting
-  transaction — to become a dossiers service (`paper_edoc_attach(paper=…, document=…, actor=…)`, dossiers may
-  import edocs, the layer below it) that copies or references the document's file as a `PaperFile`, checked
-  the same way as an upload, and records which document was cited (Decision 766 REUSED_DIGITIZED_DATA).
-
-With nothing returned by `stored_documents_for`, the form shows no choice and the submission attaches
-nothing: today's behaviour.
+  transaction, as a `PaperFile` checked like an upload (`dossiers.services.paper_file_add`); the store
+  records the reuse in the audit log (`edoc.reused`, Decision 766 REUSED_DIGITIZED_DATA).
 """
 
 from __future__ import annotations
@@ -22,6 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+
+from tinhso.dossiers import services
+from tinhso.dossiers.models import DossierPaper, PaperFile
+from tinhso.edocs.selectors import edoc_get_for_user, edocs_reusable_for_owner
+from tinhso.edocs.services import edoc_copy_for_reuse
 
 
 @dataclass(frozen=True)
@@ -34,11 +31,25 @@ class StoredDocument:
     issued_on: dt.date | None = None
 
 
+OFFERED = 50  # documents offered per paper, newest first
+
+
 def stored_documents_for(user: Any, paper: Any) -> list[StoredDocument]:
-    """SEAM: the citizen's stored documents that may stand for the catalog paper `paper`. None yet."""
-    return []
+    """The citizen's stored documents that may stand for the catalog paper `paper` (read once per request:
+    kept on the request's user object, and every paper is offered the same documents)."""
+    offered: list[StoredDocument] | None = getattr(user, "_edocs_offered", None)
+    if offered is None:
+        offered = [
+            StoredDocument(id=str(doc.pk), title=doc.title, issuer=doc.issuer_name, issued_on=doc.issued_on)
+            for doc in edocs_reusable_for_owner(user).order_by("-created_at", "-pk")[:OFFERED]
+        ]
+        user._edocs_offered = offered
+    return offered
 
 
-def stored_document_attach(*, user: Any, document_id: str, paper: Any) -> None:
-    """SEAM: attach a stored document to the dossier paper `paper` (in the caller's transaction)."""
-    raise NotImplementedError("the e-document store is not connected to the portal yet")
+def stored_document_attach(*, user: Any, document_id: str, paper: DossierPaper) -> PaperFile:
+    """Attach the user's stored document `document_id` to the dossier paper `paper`, in the caller's
+    transaction. Another person's document is not found (404); a revoked or expired one is refused with the
+    store's message (`EDocRuleError`)."""
+    copy = edoc_copy_for_reuse(document=edoc_get_for_user(user, document_id), actor=user)
+    return services.paper_file_add(paper=paper, upload=copy.content, name=copy.filename, actor=user)

@@ -115,7 +115,10 @@ def online_submit(
                 row = services.paper_file_add(paper=paper, upload=upload, name=upload.name or "", actor=user)
                 stored.extend([row.original.name, row.rendition.name])
         for paper_id, document_id in reused.items():
-            edocs_seam.stored_document_attach(user=user, document_id=document_id, paper=by_catalog[paper_id])
+            row = edocs_seam.stored_document_attach(
+                user=user, document_id=document_id, paper=by_catalog[paper_id]
+            )
+            stored.extend([row.original.name, row.rendition.name])
         return d
 
     try:

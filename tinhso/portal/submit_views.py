@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from tinhso.accounts.models import Agency
 from tinhso.core.files import UploadRejected
 from tinhso.dossiers import transitions as tr
+from tinhso.edocs.services import EDocError
 from tinhso.portal import drafts, edocs_seam
 from tinhso.portal.access import citizen_required, current_user, own_dossier
 from tinhso.portal.checklist import (
@@ -235,6 +236,12 @@ def submit_form(request: HttpRequest, code: str, agency_code: str) -> HttpRespon
                 form.add_error(None, plain(exc.message))
             except UploadRejected as exc:
                 form.add_error(None, plain(exc.message))
+            except EDocError as exc:  # a stored document revoked or expired since the form was shown
+                form.add_error(None, plain(exc.message))
+            except Http404:  # a stored document that is not (or no longer) the citizen's
+                form.add_error(
+                    None, _("Giấy tờ đã chọn trong kho dữ liệu không còn dùng được: chọn lại hoặc tải lên.")
+                )
             else:
                 drafts.draft_delete(request.session, code)
                 if replayed:

@@ -170,7 +170,18 @@ class ProcedureDetail:
 
     @property
     def submits_online(self) -> bool:
-        return self.version.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL)
+        """Whether a citizen can submit it online here: the catalog makes it an online service (*toàn trình*
+        or *một phần*, or an online channel row where the page leaves the level unsaid; never one that only
+        provides information) and an active agency receives it with its internal process —
+        the portal's rule (`portal.submit_views.online_bindings`), from what the page already read."""
+        level = self.version.online_level
+        online = level in (OnlineLevel.FULL, OnlineLevel.PARTIAL) or (
+            level == OnlineLevel.UNKNOWN
+            and any(c.channel == ChannelRule.Channel.ONLINE for c in self.channels)
+        )
+        return online and any(
+            b.is_active and b.current_process_id is not None and b.agency.is_active for b in self.bindings
+        )
 
 
 def _group_papers(papers: Iterable[RequiredPaper]) -> list[PaperGroup]:

@@ -4,6 +4,7 @@ sent once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from typing import Any
@@ -14,15 +15,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tinhso.accounts.models import User
+from tinhso.core.models import AuditEntry
 from tinhso.dossiers.models import Channel, Dossier, PaperFile, Status
 from tinhso.dossiers.tests.factories import OTHER_WARD, World, bind
+from tinhso.edocs.models import EDocument
+from tinhso.edocs.services import edoc_revoke, edoc_store
 from tinhso.notifications.models import OutboxMessage
-from tinhso.portal import edocs_seam
 from tinhso.portal.tests.helpers import (
     dossiers_of,
     form_url,
     jpeg_upload,
     paper,
+    pdf_document,
     pdf_upload,
     post_eform,
     token_of,
@@ -101,8 +105,9 @@ def test_the_e_form_is_filled_from_the_account_lists_the_catalog_papers_and_show
 ) -> None:
     client.force_login(citizen_a)
     url = form_url(w.birth)
-    # Session, user, procedure, online channel, binding, papers, channels, fees: however long the checklist.
-    with django_assert_max_num_queries(8):
+    # Session, user, procedure, online channel, binding, papers, channels, fees, the stored documents
+    # offered: however long the checklist.
+    with django_assert_max_num_queries(9):
         page = text(client.get(url))
     # Information provided once: the identity is locked, the contact details filled in and editable.
     assert re.search(r'value="Nguyễn Thị Hằng" readonly data-testid="locked-name"', page)
@@ -321,37 +326,51 @@ def test_a_posted_name_cannot_replace_the_accounts_identity(
     assert d.applicant_name == "Nguyễn Thị Hằng" and d.applicant_id_number == "008190012345"
 
 
-# --- The e-document store's seam ------------------------------------------------------------------------
+# --- Papers from the e-document store -------------------------------------------------------------------
 
 
-def test_a_paper_from_the_e_document_store_can_stand_for_an_upload_once_the_store_is_connected(
-    client: Client, w: World, citizen_a: User, monkeypatch: pytest.MonkeyPatch
+def stored(owner: User, title: str) -> EDocument:
+    return edoc_store(
+        owner=owner,
+        kind=EDocument.Kind.RESULT,
+        title=title,
+        issuer="Ủy ban nhân dân phường Hà Giang 2",
+        issuer_code="000.00.30.H60",
+        issued_on=dt.date(2026, 3, 6),
+        valid_until=None,
+        content=pdf_document(1),
+        filename="giay-chung-sinh.pdf",
+        content_type="application/pdf",
+        source_dossier_code=f"000.00.30.H60-260306-{owner.pk:04d}",
+        actor=None,
+    )
+
+
+def test_a_paper_from_the_e_document_store_stands_for_an_upload(
+    client: Client, w: World, citizen_a: User, citizen_b: User
 ) -> None:
     certificate = paper(w.birth, BIRTH_CERTIFICATE)
-    attached: list[tuple[str, str]] = []
-
-    def documents(user: Any, required: Any) -> list[edocs_seam.StoredDocument]:
-        if required.pk != certificate.pk:
-            return []
-        return [edocs_seam.StoredDocument(id="42", title="Giấy chứng sinh số 17/2026")]
-
-    def attach(*, user: Any, document_id: str, paper: Any) -> None:
-        attached.append((document_id, paper.name[:15]))
-
-    monkeypatch.setattr(edocs_seam, "stored_documents_for", documents)
-    monkeypatch.setattr(edocs_seam, "stored_document_attach", attach)
+    mine = stored(citizen_a, "Giấy chứng sinh số 17/2026")
+    theirs = stored(citizen_b, "Giấy chứng sinh của người khác")
     client.force_login(citizen_a)
     page = text(client.get(form_url(w.birth)))
     assert f'name="reuse-{certificate.pk}"' in page and "Giấy chứng sinh số 17/2026" in page
+    assert "của người khác" not in page
     # The stored paper counts for the mandatory one: no upload needed.
-    response = post_eform(client, w.birth, phone="0912345678", extra={f"reuse-{certificate.pk}": "42"})
+    reuse = f"reuse-{certificate.pk}"
+    response = post_eform(client, w.birth, phone="0912345678", extra={reuse: str(mine.pk)})
     assert response.status_code == 302
-    assert attached == [("42", "Giấy chứng sinh")]
-    assert len(dossiers_of(citizen_a)) == 1
-    # An id the store did not offer (another person's document) is refused, never attached.
-    refused = post_eform(client, w.birth, phone="0912345678", extra={f"reuse-{certificate.pk}": "43"})
+    [d] = dossiers_of(citizen_a)
+    [row] = PaperFile.objects.filter(paper__dossier=d)
+    assert row.paper.required_paper_id == certificate.pk and row.sha256 == mine.sha256 and row.paper.provided
+    assert AuditEntry.objects.filter(event="edoc.reused", target_id=str(mine.pk)).count() == 1
+    # Another person's document is never attached, nor a revoked one.
+    refused = post_eform(client, w.birth, phone="0912345678", extra={reuse: str(theirs.pk)})
     assert refused.status_code == 400 and "không còn dùng được" in text(refused)
-    assert len(attached) == 1 and len(dossiers_of(citizen_a)) == 1
+    edoc_revoke(document=mine, actor=None, reason="Cấp lại")
+    refused = post_eform(client, w.birth, phone="0912345678", extra={reuse: str(mine.pk)})
+    assert refused.status_code == 400 and "không còn dùng được" in text(refused)
+    assert len(dossiers_of(citizen_a)) == 1 and PaperFile.objects.count() == 1
 
 
 # --- Light pages ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.test import Client
 
 from tinhso.accounts.models import Agency, Role
 from tinhso.accounts.tests import factories
-from tinhso.procedures import services, views
+from tinhso.procedures import seed, services, views
 from tinhso.procedures.models import Procedure
 from tinhso.procedures.tests.catalog_fixtures import (
     BIRTH,
@@ -312,13 +312,26 @@ def test_a_fee_left_to_the_provincial_council_says_so_and_not_free(
 def test_an_online_procedure_offers_to_submit_online_and_an_information_only_one_does_not(
     client: Client, catalog: dict[str, Procedure]
 ) -> None:
-    (birth,) = catalog_records([BIRTH])
+    (residence,) = catalog_records([PERMANENT_RESIDENCE])
     link = (
-        '<a class="button" href="/nop-ho-so/1.001193/" data-testid="submit-online">Nộp hồ sơ trực tuyến</a>'
+        f'<a class="button" href="/nop-ho-so/{PERMANENT_RESIDENCE}/" data-testid="submit-online">'
+        "Nộp hồ sơ trực tuyến</a>"
     )
-    for level, offered in (("full", True), ("partial", True), ("information", False)):
-        services.procedure_import(parsed=dataclasses.replace(birth, online_level=level))  # type: ignore[arg-type]
-        page = text_of(client.get(f"/procedures/{BIRTH}/"))
+    procedure = catalog[PERMANENT_RESIDENCE]
+    binding, _ = services.binding_ensure(
+        procedure=procedure, agency=factories.agency("000.00.30"), actor=None
+    )
+    url = f"/procedures/{PERMANENT_RESIDENCE}/"
+    # Bound, but without an internal process no dossier could be received: no button yet.
+    assert link not in text_of(client.get(url))
+    legal = services.legal_time(procedure)
+    assert legal is not None
+    services.internal_process_create(binding=binding, steps=seed.demo_steps(*legal), actor=None)
+    # "unknown": the page gives an online channel without saying toàn trình or một phần (birth registration
+    # in the shipped catalog): offered.
+    for level, offered in (("full", True), ("partial", True), ("unknown", True), ("information", False)):
+        services.procedure_import(parsed=dataclasses.replace(residence, online_level=level))  # type: ignore[arg-type]
+        page = text_of(client.get(url))
         assert (link in page) is offered, level
 
 
