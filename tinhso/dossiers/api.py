@@ -142,7 +142,9 @@ def dossier_payload(d: Dossier, user: User) -> dict[str, Any]:
             }
             for e in events
         ],
-        "forms": documents.issued_forms(d, events),
+        "forms": [
+            f for f in documents.issued_forms(d, events) if user.is_official or f in documents.APPLICANT_FORMS
+        ],
         "actions": tr.available_actions(d, user),
     }
 
@@ -411,6 +413,8 @@ def dossier_action(request: HttpRequest, code: str, action: str, body: ActionIn)
 )
 def dossier_form(request: HttpRequest, code: str, form: str) -> HttpResponse:
     d = _load(request, code)
+    if not _user(request).is_official and form not in documents.APPLICANT_FORMS:
+        raise HttpError(404, f"Hồ sơ chưa có Mẫu {form} / this dossier has no form {form}")
     try:
         pdf = documents.render_form(d, form)
     except documents.FormNotIssued:

@@ -22,6 +22,8 @@ from tinhso.procedures.templatetags.procedure_format import duration
 
 FORM_ACTIONS = {"01": "receive", "02": "request_supplement", "03": "refuse", "04": "extend", "05": "stop"}
 PER_DOSSIER_FORMS = ("01", "02", "03", "04", "05", "06")
+# The forms handed to the applicant; Mẫu 06, the control sheet, travels with the dossier inside the agencies.
+APPLICANT_FORMS = ("01", "02", "03", "04", "05")
 
 
 class FormNotIssued(LookupError):

@@ -12,8 +12,9 @@ from pypdf import PdfReader
 
 from tinhso.accounts.api_auth import api_token_create
 from tinhso.accounts.models import User
+from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, IdempotencyRecord, Status
-from tinhso.dossiers.tests.factories import World
+from tinhso.dossiers.tests.factories import World, at
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,23 @@ def test_a_citizen_submits_online_and_follows_only_their_own(client: Client, w: 
     assert [i["code"] for i in mine["items"]] == [code]
     counter_only = post(client, f"/api/dossiers/{code}/actions/receive", {})
     assert counter_only.status_code == 403
+
+
+def test_the_applicant_gets_the_forms_handed_to_them_but_not_the_control_sheet(
+    client: Client, w: World
+) -> None:
+    mine = tr.Applicant(name=w.citizen.full_name, user=w.citizen)
+    d = tr.submit(
+        binding=w.residence, channel="online", applicant=mine, actor=w.citizen, at=at("2026-03-02 08:00")
+    )
+    d = tr.receive(d, actor=w.counter, at=at("2026-03-02 09:00"))
+    client.force_login(w.citizen)
+    assert client.get(f"/api/dossiers/{d.code}").json()["forms"] == ["01"]
+    assert client.get(f"/api/dossiers/{d.code}/forms/01.pdf").status_code == 200
+    assert client.get(f"/api/dossiers/{d.code}/forms/06.pdf").status_code == 404
+    official = client.get(f"/api/dossiers/{d.code}", headers=bearer(w.counter)).json()
+    assert official["forms"] == ["01", "06"]
+    assert client.get(f"/api/dossiers/{d.code}/forms/06.pdf", headers=bearer(w.counter)).status_code == 200
 
 
 def test_worklists_count_what_each_role_has_to_do(client: Client, w: World) -> None:
