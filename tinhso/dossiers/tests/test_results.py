@@ -51,7 +51,11 @@ def test_an_approved_result_returned_lands_in_the_citizens_store_with_its_issuer
 
     (doc,) = EDocument.objects.all()
     assert (doc.owner, doc.kind, doc.source_dossier_code) == (w.citizen, EDocument.Kind.RESULT, d.code)
-    assert (doc.issuer_name, doc.issuer_code, str(doc.issued_on)) == (d.agency.name, d.agency.code, "2026-03-06")
+    assert (doc.issuer_name, doc.issuer_code, str(doc.issued_on)) == (
+        d.agency.name,
+        d.agency.code,
+        "2026-03-06",
+    )
     assert doc.title.startswith("Kết quả giải quyết: ") and doc.content_type == "application/pdf"
     body = text(doc)
     assert d.code in body and "đã được giải quyết" in body and "Đã đăng ký thường trú" in body
