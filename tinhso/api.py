@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from tinhso.accounts.api import router as accounts_router
 from tinhso.dossiers.api import router as dossiers_router
+from tinhso.dossiers.rating_api import router as rating_router
 from tinhso.edocs.api import router as edocs_router
 from tinhso.procedures.api import router as procedures_router
 
@@ -20,3 +21,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", edocs_router)
+api.add_router("/", rating_router)

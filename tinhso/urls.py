@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("tinhso.backoffice.urls")),
     path("", include("tinhso.edocs.urls")),
     path("", include("tinhso.portal.signup_urls")),
+    path("", include("tinhso.backoffice.feedback_urls")),
+    path("", include("tinhso.portal.rating_urls")),
     path("", include("tinhso.portal.urls")),
 ]

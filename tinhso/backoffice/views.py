@@ -92,7 +92,9 @@ def official_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Ht
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if not (isinstance(user, User) and user.is_official and user.agency_id):
+        # An official with no role (the counter's rating kiosk account) has no work here: its screen faces
+        # the public.
+        if not (isinstance(user, User) and user.is_official and user.agency_id and user.roles):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -389,3 +389,215 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- Ratings and feedback (*đánh giá, phản ánh, kiến nghị*; docs/domain/one-stop.md §10, §12) -------------
+#
+# - `DossierRating`: the applicant's rating of one dossier (TT 01/2018 Art. 13 indicators 1, 3, 4, 7, and
+#   indicators 10 and 11 on the satisfaction scale, OS-SA3), one per dossier, written by
+#   `tinhso.dossiers.ratings.rating_submit`.
+# - `Feedback` (*phản ánh, kiến nghị*, PAKN): about a dossier or a procedure, answered by the responsible
+#   agency within a deadline in working days (`tinhso.dossiers.feedback`).
+
+
+class RatingChannel(models.TextChoices):
+    """Where the rating came from (TT 01/2018 Arts. 12, 14; OS-SA2)."""
+
+    ONLINE = "online", _("Trực tuyến")
+    KIOSK = "kiosk", _("Màn hình đánh giá tại quầy")
+    COUNTER_FORM = "counter_form", _("Phiếu đánh giá giấy tại Bộ phận Một cửa")
+
+
+class TimeScore(models.IntegerChoices):
+    """Indicator 1 (TT 01/2018 Art. 13): total time against the statutory time."""
+
+    SHORTER = 2, _("Sớm hơn ngày hẹn trả")
+    EQUAL = 1, _("Đúng ngày hẹn trả")
+    LONGER = 0, _("Muộn hơn ngày hẹn trả")
+
+
+class ContactsScore(models.IntegerChoices):
+    """Indicator 3: how many times the applicant had to contact the receiving unit to complete the dossier
+    (online contacts included). Thresholds **[unverified]** (one-stop.md §10, §15 item 8): data, not law."""
+
+    AT_MOST_ONCE = 2, _("Không quá 1 lần")
+    TWICE = 1, _("2 lần")
+    MORE = 0, _("Từ 3 lần trở lên")
+
+
+class AgenciesScore(models.IntegerChoices):
+    """Indicator 4: how many agencies the applicant had to contact. Thresholds **[unverified]**."""
+
+    ONE = 2, _("Chỉ 1 nơi (Bộ phận Một cửa)")
+    TWO = 1, _("2 cơ quan, đơn vị")
+    MORE = 0, _("Từ 3 cơ quan, đơn vị trở lên")
+
+
+class AttitudeScore(models.IntegerChoices):
+    """Indicator 7: the officials' attitude when guiding, receiving and handling. Wording **[unverified]**."""
+
+    COURTEOUS = 2, _("Lịch sự, tận tình, chu đáo")
+    INDIFFERENT = 1, _("Chưa tận tình, chưa chu đáo")
+    HARASSING = 0, _("Gây phiền hà, nhũng nhiễu")
+
+
+class Satisfaction(models.TextChoices):
+    """Indicators 10 (ease of use) and 11 (overall) on TD's scale (OS-SA3); Decision 766 counts "Không hài
+    lòng" against the province (DOSSIER_RECEIVING_SATISFACTION)."""
+
+    VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
+    SATISFIED = "satisfied", _("Hài lòng")
+    NOT_SATISFIED = "not_satisfied", _("Không hài lòng")
+
+
+class DossierRating(models.Model):
+    """*Đánh giá việc giải quyết hồ sơ*: one per dossier (the unique key is the last word on a race)."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="rating")
+    # The applicant's answers (TT 01/2018 Art. 13; OS-SA2: 1, 3, 4, 7 come from the applicant).
+    time_score = models.PositiveSmallIntegerField(
+        _("thời gian giải quyết so với hẹn"), choices=TimeScore.choices
+    )
+    # Indicator 1 as the system computes it from the dossier's instants (OS-SA2 cross-check); empty when the
+    # dossier was never processed (refused at reception, stopped).
+    time_score_system = models.PositiveSmallIntegerField(
+        _("thời gian giải quyết (hệ thống tính)"), choices=TimeScore.choices, null=True, blank=True
+    )
+    contacts_score = models.PositiveSmallIntegerField(_("số lần phải liên hệ"), choices=ContactsScore.choices)
+    agencies_score = models.PositiveSmallIntegerField(
+        _("số cơ quan phải liên hệ"), choices=AgenciesScore.choices
+    )
+    attitude_score = models.PositiveSmallIntegerField(_("thái độ của cán bộ"), choices=AttitudeScore.choices)
+    ease_of_use = models.CharField(
+        _("mức độ dễ sử dụng"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    overall = models.CharField(_("đánh giá chung"), max_length=20, choices=Satisfaction.choices)
+    comment = models.TextField(_("ý kiến khác"), blank=True)
+    channel = models.CharField(_("hình thức đánh giá"), max_length=20, choices=RatingChannel.choices)
+    rated_at = models.DateTimeField(_("thời điểm đánh giá"))
+    # The applicant's account when they rated online; empty at a kiosk or on a paper form.
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Who recorded it: the kiosk's account, or the counter officer who typed in a paper form.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Snapshot for statistics, so counts per unit and procedure need no join through the dossier.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="+")
+    dossier_status = models.CharField(max_length=20, choices=Status.choices)
+
+    class Meta:
+        ordering = ["-rated_at", "-id"]
+        indexes = [models.Index(fields=["agency", "rated_at"], name="rating_agency_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(time_score__lte=2)
+                & models.Q(contacts_score__lte=2)
+                & models.Q(agencies_score__lte=2)
+                & models.Q(attitude_score__lte=2)
+                & (models.Q(time_score_system__isnull=True) | models.Q(time_score_system__lte=2)),
+                name="rating_scores_0_to_2",
+            ),
+        ]
+        permissions = [("operate_rating_kiosk", "Vận hành màn hình đánh giá tại quầy")]
+        verbose_name = _("đánh giá hồ sơ")
+        verbose_name_plural = _("đánh giá hồ sơ")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.overall}"
+
+    @property
+    def time_disagrees(self) -> bool:
+        """The applicant's indicator 1 differs from the system's (a cross-check for the statistics)."""
+        return self.time_score_system is not None and self.time_score_system != self.time_score
+
+
+class FeedbackKind(models.TextChoices):
+    REFLECTION = "reflection", _("Phản ánh")
+    RECOMMENDATION = "recommendation", _("Kiến nghị")
+    # About the handling of one's own dossier only.
+    COMPLAINT = "complaint", _("Khiếu nại về việc giải quyết hồ sơ")
+
+
+class FeedbackStatus(models.TextChoices):
+    NEW = "new", _("Chờ trả lời")
+    ANSWERED = "answered", _("Đã trả lời")
+    CLOSED = "closed", _("Đã kết thúc")
+
+
+class AnswerSatisfaction(models.TextChoices):
+    """The author's view of the answer: Decision 766 PETITION_HANDLING_SATISFACTION counts the answers
+    judged unsatisfying or complained about again against the province."""
+
+    SATISFIED = "satisfied", _("Hài lòng với câu trả lời")
+    NOT_SATISFIED = "not_satisfied", _("Không hài lòng với câu trả lời")
+    RE_COMPLAINED = "re_complained", _("Không hài lòng, phản ánh tiếp")
+
+
+class Feedback(models.Model):
+    """*Phản ánh, kiến nghị* (PAKN) about a dossier or a procedure, answered by the responsible agency
+    within `FEEDBACK_ANSWER_WORKING_DAYS` working days (a setting: one-stop.md states no deadline)."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="feedback"
+    )
+    # Always set: the dossier's procedure when the feedback is about a dossier.
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="+")
+    # The feedback this one follows up (the author was not satisfied with its answer).
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    kind = models.CharField(_("loại"), max_length=20, choices=FeedbackKind.choices)
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    content = models.TextField(_("nội dung"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="feedback"
+    )
+    # How to reach an author without an account (anonymous feedback about a procedure).
+    contact_name = models.CharField(_("họ tên người gửi"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("số điện thoại liên hệ"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("thư điện tử liên hệ"), blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("cơ quan trả lời")
+    )
+    received_at = models.DateTimeField(_("thời điểm nhận"))
+    due_at = models.DateTimeField(_("hạn trả lời"))
+    # The deadline's rule and inputs (as for dossiers, OS-DL1).
+    due_data = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=FeedbackStatus.choices, default=FeedbackStatus.NEW
+    )
+    answer = models.TextField(_("nội dung trả lời"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("thời điểm trả lời"), null=True, blank=True)
+    punctuality = models.CharField(max_length=10, choices=Punctuality.choices, blank=True)
+    author_satisfaction = models.CharField(
+        _("ý kiến về câu trả lời"), max_length=20, choices=AnswerSatisfaction.choices, blank=True
+    )
+    satisfaction_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["agency", "status", "due_at"], name="feedback_queue"),
+            models.Index(fields=["author", "received_at"], name="feedback_author"),
+        ]
+        constraints = [
+            # Someone must be reachable for the answer: an account, or a phone number or an e-mail address.
+            models.CheckConstraint(
+                condition=models.Q(author__isnull=False)
+                | ~models.Q(contact_phone="")
+                | ~models.Q(contact_email=""),
+                name="feedback_reachable_author",
+            ),
+        ]
+        verbose_name = _("phản ánh, kiến nghị")
+        verbose_name_plural = _("phản ánh, kiến nghị")
+
+    def __str__(self) -> str:
+        return f"PAKN {self.pk}: {self.title[:60]}"

@@ -42,7 +42,8 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
     if user_sees_everything(user):
         return qs
     if user.is_official:
-        if user.agency is None:
+        # An official with no role (the counter's rating kiosk account) sees no dossier through lists.
+        if user.agency is None or not user.roles:
             return qs.none()
         return qs.filter(agency__in=Agency.objects.subtree_of(user.agency).values("pk"))
     return qs.filter(applicant_user=user)
@@ -180,7 +181,7 @@ def worklist_counts(
     where = f"d.status IN ({', '.join(['%s'] * len(WORKLIST_STATES))})"
     params += WORKLIST_STATES
     if not user_sees_everything(user):
-        if not user.is_official or user.agency is None:
+        if not user.is_official or user.agency is None or not user.roles:
             return counts
         # The subtree by its materialised path ("/1/90/": primary keys and slashes, nothing LIKE reads).
         where += f" AND d.agency_id IN (SELECT id FROM {Agency._meta.db_table} WHERE path LIKE %s)"  # noqa: S608

@@ -137,7 +137,7 @@ def test_each_entry_carries_the_hash_of_the_previous_one() -> None:
 @pytest.mark.django_db
 def test_several_entries_appended_at_once_are_chained_like_single_ones() -> None:
     base_seq, base_hash = head()
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"event": "dossier.submit", "target_type": "dossiers.dossier", "target_id": "X-1", "actor_id": 7},
         {
             "event": "dossier.receive",

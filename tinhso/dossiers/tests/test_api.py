@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from tinhso.accounts.api_auth import api_token_create
 from tinhso.accounts.models import User
+from tinhso.accounts.tests import factories as people
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, IdempotencyRecord, Status
 from tinhso.dossiers.tests.factories import World, at
@@ -198,3 +199,16 @@ def test_the_whole_path_through_the_api(client: Client, w: World) -> None:
     sheet = client.get(f"/api/dossiers/{code}/forms/06.pdf", headers=counter)
     text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(sheet.content)).pages).split())
     assert "Đúng hạn" in text or "Trước hạn" in text
+
+
+def test_an_official_account_with_no_role_sees_no_dossier(client: Client, w: World, settings: Any) -> None:
+    # The counter's rating kiosk runs on such an account: its screen faces the public.
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = False
+    d = w.received(when="2026-03-02 09:00")
+    kiosk = people.official(roles=())
+    answer = client.get("/api/dossiers", {"list": "overdue"}, headers=bearer(kiosk)).json()
+    assert answer["items"] == [] and set(answer["counts"].values()) == {0}
+    assert client.get(f"/api/dossiers/{d.code}", headers=bearer(kiosk)).status_code == 404
+    client.force_login(kiosk)
+    assert client.get("/backoffice/").status_code == 403
+    assert client.get(f"/api/dossiers/{d.code}", headers=bearer(w.counter)).status_code == 200
