@@ -51,7 +51,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "channel",
         "recipient",
         "subject",
-        "body",
+        "body_shown",
         "dedupe_key",
         "topic",
         "state",
@@ -64,6 +64,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "sent_at",
     )
     actions = ["retry_now"]
+
+    @admin.display(description=gettext_lazy("nội dung"))
+    def body_shown(self, obj: OutboxMessage) -> str:
+        if obj.sensitive:
+            return str(gettext_lazy("— nội dung bảo mật (mã xác nhận), không hiển thị —"))
+        return obj.body
 
     @admin.display(description=gettext_lazy("lỗi gần nhất"))
     def short_error(self, obj: OutboxMessage) -> str:

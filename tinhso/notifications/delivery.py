@@ -170,7 +170,11 @@ def _deliver_one(
     else:
         now = clock()
         done = mine.update(
-            state=OutboxMessage.State.SENT, sent_at=now, provider_id=provider_id[:100], claim_token=""
+            state=OutboxMessage.State.SENT,
+            sent_at=now,
+            provider_id=provider_id[:100],
+            claim_token="",
+            **_wiped(message),
         )
         _count(report, done, "sent", message)
         return
@@ -185,7 +189,9 @@ def _deliver_one(
         )
         _count(report, done, "retried", message)
     else:
-        done = mine.update(state=OutboxMessage.State.FAILED, last_error=error, claim_token="")
+        done = mine.update(
+            state=OutboxMessage.State.FAILED, last_error=error, claim_token="", **_wiped(message)
+        )
         _count(report, done, "failed", message)
         logger.warning(
             "outbox message %s (%s, topic %s) failed after %d attempts: %s",
@@ -195,6 +201,14 @@ def _deliver_one(
             message.attempts,
             error,
         )
+
+
+# What a sensitive message's body becomes once it is sent or has failed for good.
+REDACTED = "[nội dung bảo mật đã xóa sau khi gửi / sensitive content removed after sending]"
+
+
+def _wiped(message: OutboxMessage) -> dict[str, str]:
+    return {"body": REDACTED} if message.sensitive else {}
 
 
 def _count(report: DeliveryReport, done: int, outcome: str, message: OutboxMessage) -> None:

@@ -22,6 +22,9 @@ class OutboxMessage(models.Model):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # A one-time code or a password: the body is wiped once the message is sent or has failed for good,
+    # and the admin never shows it (`delivery.REDACTED`).
+    sensitive = models.BooleanField(default=False)
     # One message per (event, channel): a replayed event cannot send twice (OS-SY1's lesson).
     dedupe_key = models.CharField(max_length=120, unique=True)
     # What the message is about, for the dossier page and support ("dossier:<code>").
@@ -45,4 +48,5 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("tin nhắn, thư gửi đi")
 
     def __str__(self) -> str:
-        return f"{self.channel} → {self.recipient}: {self.subject or self.body[:40]}"
+        shown = "…" if self.sensitive else self.body[:40]
+        return f"{self.channel} → {self.recipient}: {self.subject or shown}"

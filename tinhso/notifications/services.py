@@ -13,10 +13,18 @@ from tinhso.notifications.models import OutboxMessage
 
 
 def message_enqueue(
-    *, channel: str, recipient: str, body: str, dedupe_key: str, subject: str = "", topic: str = ""
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    dedupe_key: str,
+    subject: str = "",
+    topic: str = "",
+    sensitive: bool = False,
 ) -> OutboxMessage | None:
     """Queue one message; None when `recipient` is empty or this `dedupe_key` was queued already (a replay
-    of the same event sends nothing more)."""
+    of the same event sends nothing more). `sensitive` (a one-time code): the body is kept only until the
+    message is sent or has failed for good, and never shown in the admin."""
     recipient = recipient.strip()
     if not recipient:
         return None
@@ -29,6 +37,7 @@ def message_enqueue(
                 body=body,
                 dedupe_key=dedupe_key[:120],
                 topic=topic[:80],
+                sensitive=sensitive,
                 next_attempt_at=timezone.now(),
             )
     except IntegrityError:

@@ -254,6 +254,7 @@ def _enqueue_code(one_time: OneTimeCode, code: str) -> None:
         body=_sms_text(one_time.purpose, code),
         dedupe_key=f"otp:{one_time.pk}:{one_time.sends}",
         topic=f"account:{one_time.purpose}",
+        sensitive=True,  # the code: wiped from the outbox once sent, never shown in the admin
     )
 
 

@@ -109,3 +109,22 @@ def test_sending_again_leaves_sent_and_in_flight_messages_alone_and_hurries_a_wa
     in_flight.refresh_from_db()
     assert in_flight.next_attempt_at > now and in_flight.claim_token == "abc"
     assert OutboxMessage.objects.get(pk=sent.pk).state == "sent"
+
+
+def test_a_pending_one_time_code_is_not_shown_even_to_a_system_administrator(
+    client: Any, reference_data: None
+) -> None:
+    message = message_enqueue(
+        channel="sms",
+        recipient="0912345678",
+        body="Tỉnh Số: mã xác nhận là 493817.",
+        dedupe_key="otp:9:1",
+        topic="account:signup",
+        sensitive=True,
+    )
+    assert message is not None
+    client.force_login(_official("quantri.thu", groups=("system_admin",)))
+    for url in (LIST, f"{LIST}{message.pk}/change/", f"{LIST}?q=0912345678"):
+        page = client.get(url).content.decode()
+        assert "493817" not in page, url
+    assert "nội dung bảo mật" in client.get(f"{LIST}{message.pk}/change/").content.decode()

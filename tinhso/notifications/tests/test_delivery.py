@@ -263,3 +263,32 @@ def test_a_retryable_email_failure_waits_and_a_final_one_does_not(monkeypatch: p
     )
     assert refused.failed == 1
     assert OutboxMessage.objects.get(dedupe_key="e1").last_error == "SMTP 550"
+
+
+def test_a_sensitive_message_is_sent_whole_then_its_body_is_wiped(standin: Standin, settings: Any) -> None:
+    code = message_enqueue(
+        channel="sms",
+        recipient="0912345678",
+        body="Tỉnh Số: mã xác nhận đăng ký tài khoản là 493817, dùng trong 5 phút.",
+        dedupe_key="otp:1:1",
+        topic="account:signup",
+        sensitive=True,
+    )
+    plain = sms(2)
+    assert code is not None
+    OutboxMessage.objects.filter(pk=code.pk).update(next_attempt_at=T0)
+    assert deliver_due(now=T0).sent == 2
+    assert any("493817" in m["message"] for m in standin.messages())  # the phone got the code
+    assert reload(code).body == delivery.REDACTED and "493817" not in str(reload(code))
+    assert reload(plain).body == plain.body  # an ordinary message is kept for support
+
+    # One that fails for good is wiped too.
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    failing = message_enqueue(
+        channel="sms", recipient="0912345678", body="mã 111222", dedupe_key="otp:2:1", sensitive=True
+    )
+    assert failing is not None
+    OutboxMessage.objects.filter(pk=failing.pk).update(next_attempt_at=T0)
+    standin.control(fail_next=1, fail_status=503)
+    assert deliver_due(now=T0).failed == 1
+    assert reload(failing).body == delivery.REDACTED

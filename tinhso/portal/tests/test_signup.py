@@ -109,6 +109,9 @@ def test_a_newcomer_signs_up_with_the_code_from_the_sms_and_is_logged_in(client,
     code = _code_on_phone(sms)
     message = sms.messages()[-1]
     assert message["brandname"] == BRANDNAME and "Không đưa mã này cho bất kỳ ai" in message["message"]
+    # Sent: the code is gone from the outbox (only its hash is kept, in accounts).
+    assert not OutboxMessage.objects.filter(body__contains=code).exists()
+    assert OutboxMessage.objects.filter(topic="account:signup", sensitive=True, state="sent").count() == 1
 
     res = client.post(VERIFY, {"code": code}, follow=True)
     assert res.redirect_chain[-1] == ("/procedures/", 302)
