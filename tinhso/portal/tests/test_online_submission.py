@@ -257,6 +257,31 @@ def test_a_file_that_is_not_a_photo_or_pdf_is_refused_next_to_its_paper_and_noth
     assert not Dossier.objects.exists() and not PaperFile.objects.exists() and not stored_files()
 
 
+def test_an_iphone_heic_photo_is_accepted_and_kept_with_a_pdf_rendition(
+    client: Client, w: World, citizen_a: User
+) -> None:
+    import io
+
+    import pillow_heif
+    from PIL import Image
+    from pypdf import PdfReader
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (236, 228, 210)).save(out, "HEIF", quality=80)
+    photo = SimpleUploadedFile("IMG_4032.HEIC", out.getvalue(), content_type="image/heic")
+    client.force_login(citizen_a)
+    response = post_eform(
+        client, w.birth, files={field(w.birth, BIRTH_CERTIFICATE): photo}, phone="0912345678"
+    )
+    assert response.status_code == 302
+    [d] = dossiers_of(citizen_a)
+    [row] = PaperFile.objects.filter(paper__dossier=d)
+    assert (row.content_type, row.original_name) == ("image/heic", "IMG_4032.HEIC")
+    with row.rendition.open("rb") as f:
+        assert len(PdfReader(f).pages) == 1
+
+
 def test_an_oversize_photo_is_refused_with_the_limit_and_nothing_is_saved(
     client: Client, w: World, citizen_a: User, settings: Any
 ) -> None:
