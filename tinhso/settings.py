@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tinhso.notifications",
     "tinhso.edocs",
     "tinhso.dossiers",
+    "tinhso.reports",
     "tinhso.backoffice",
     "tinhso.portal",
 ]

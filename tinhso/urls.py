@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("tinhso.portal.signup_urls")),
     path("", include("tinhso.backoffice.feedback_urls")),
     path("", include("tinhso.portal.rating_urls")),
+    path("", include("tinhso.reports.urls")),
     path("", include("tinhso.portal.urls")),
 ]
