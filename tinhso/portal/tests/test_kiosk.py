@@ -57,7 +57,7 @@ def test_scan_rate_thanks_and_back_to_the_scan_screen(w: World) -> None:
     assert d.procedure_version.name in body and ">N. T. H.<" in body
     assert "Nguyễn Thị Hằng" not in body and d.code not in body and str(citizen.phone) not in body
     assert body.count('class="choice"') == 15  # five questions, three large answers each
-    assert '<meta http-equiv="refresh" content="180;url=/kiosk/danh-gia/">' in body
+    assert 'data-return-url="/kiosk/danh-gia/" data-return-seconds="180"' in body and "js/kiosk.js" in body
     done = kiosk.post("/kiosk/danh-gia/gui/", {**ANSWERS, "token": token_of(screen)})
     assert done.status_code == 302 and done["Location"] == "/kiosk/danh-gia/cam-on/"
     r = DossierRating.objects.get()
@@ -70,7 +70,7 @@ def test_scan_rate_thanks_and_back_to_the_scan_screen(w: World) -> None:
     )
     thanks = kiosk.get(done["Location"])
     assert "Cảm ơn ông/bà đã đánh giá" in text(thanks)
-    assert '<meta http-equiv="refresh" content="6;url=/kiosk/danh-gia/">' in text(thanks)
+    assert 'data-return-url="/kiosk/danh-gia/" data-return-seconds="6"' in text(thanks)
     # The same receipt scanned again: already rated.
     again = kiosk.post("/kiosk/danh-gia/", {"ma": d.code})
     assert again.status_code == 409 and "đã được đánh giá" in text(again)
@@ -196,3 +196,10 @@ def test_the_kiosk_in_a_browser_the_reader_types_the_code_and_enter(
     page.wait_for_selector("[data-testid=kiosk-thanks]")
     screenshot(page, "kiosk-thanks")
     assert DossierRating.objects.get().agencies_score == 1
+
+    # With scripts on (a kiosk's browser), the thank-you screen goes back to the scanning screen by itself.
+    live = new_page(width=1024, height=768, js=True)
+    live.context.add_cookies(page.context.cookies())
+    live.goto(f"{site}/kiosk/danh-gia/cam-on/")
+    live.wait_for_url(f"{site}/kiosk/danh-gia/", timeout=15_000)
+    assert live.locator("input[autofocus]").count() == 1
