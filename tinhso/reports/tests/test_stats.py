@@ -1,0 +1,416 @@
+"""The statistics on hand-built dossiers whose every figure was counted by hand.
+
+Times are local (UTC+7). The ward (UBND phường Hà Giang 2) receives permanent residence (1.004222, 7
+working days, office hours 07:00–11:30 / 13:30–17:00) and birth registration (1 working day). Tết 2026 is
+16–20 February; March 2026 has no holiday. Every dossier goes through the real transitions, with their
+`at=` times.
+
+The dossiers of `march()` (P = March 2026; "new" = received in March), each with what March counts:
+
+- A, counter: received Wed 25/2 09:00, due Fri 6/3 09:00; approved Wed 4/3; rated 2/4.
+  → carried over; processed early (its April rating is not March's).
+- B, counter: received Mon 2/3 09:00, due Wed 11/3 09:00; extended (Mẫu 04, signed 9/3) to Fri 13/3
+  17:00; approved 13/3 10:00; rated "không hài lòng" 16/3.
+  → new; processed on time (against the extended date); rated not satisfied.
+- C, counter: received Tue 3/3 09:00, due Thu 12/3 09:00; paused for a 50,000 đ fee Wed 4/3 09:00 → Fri
+  6/3 09:00 (the due time moves by 2 working days: Mon 16/3 09:00); approved 16/3 10:00.
+  → new; fee due; processed on time (after its first due date, on the moved one).
+- D, online: received Thu 5/3 09:00; withdrawn at the applicant's request Tue 10/3.
+  → new, online; withdrawn.
+- E1, counter: received Mon 2/3 10:00, due Wed 11/3 10:00; approved 11/3 10:03.
+  → new; processed **on time**: 3 minutes late, on the due date (the rule compares dates).
+- E2, counter: received Wed 4/3 09:00, due Fri 13/3 09:00; extended to Fri 20/3 23:58; approved Sat 21/3
+  00:01. → new; processed **late**: 3 minutes late, on the next date.
+- F, online: submitted Mon 9/3 09:00; refused (Mẫu 03) at 10:00.
+  → refused (never received: outside the total).
+- G, counter: received Tue 10/3 09:00; stopped (Mẫu 05) Thu 12/3. → new; stopped.
+- I, counter: received Fri 20/3 09:00, due Tue 31/3 09:00; open.
+  → new; in process, past the deadline at 1/4 00:00.
+- J, online: received Wed 25/3 09:00, due Fri 3/4 09:00; open. → new, online; in process within.
+- K, counter, birth (1 working day): received Mon 23/3 09:00, due Tue 24/3 09:00; supplement asked
+  (Mẫu 02) 24/3 08:00, still awaited.
+  → new; supplement; in process **within** (its clock stopped before the due time; the full time
+  restarts when the supplement arrives).
+- M, online from the citizen's account: submitted Tue 3/3 09:00 with its one paper scanned; received
+  10:00; approved Thu 5/3; returned online 14:00 (the e-result in the store); rated "rất hài lòng" 6/3.
+  → new, online, digitised; processed early with an e-result; rated very satisfied.
+- N, counter: received Mon 2/2, approved Thu 5/2; rated "hài lòng" Mon 2/3.
+  → rated satisfied only (finished in February).
+- O, counter: received Tue 10/2; withdrawn Thu 12/2. → nothing (closed before March: not carried over).
+
+March, by hand:
+
+| figure | count | dossiers |
+|---|---|---|
+| carried over | 1 | A |
+| new | 10 | B C D E1 E2 G I J K M |
+| of them online | 3 | D J M |
+| received total | 11 | |
+| processed | 6 | A B C E1 E2 M |
+| early / on time / late | 2 / 3 / 1 | A M / B C E1 / E2 |
+| in process | 3 | I J K |
+| within / past the deadline | 2 / 1 | J K / I |
+| supplement | 1 | K |
+| refused / withdrawn / stopped | 1 / 1 / 1 | F / D / G |
+| fee due | 1 | C |
+| e-result | 1 | M |
+| digitised | 1 | M (the others' paper has no file) |
+| rated: very satisfied / satisfied / not | 3: 1 / 1 / 1 | M / N / B |
+
+Balance: 11 = 6 processed + 3 in process + 1 withdrawn + 1 stopped. Shares: on time (2 + 3) / 6 = 83.3 %,
+online 3 / 10 = 30.0 %, e-result 1 / 6 = 16.7 %, digitised 1 / 10 = 10.0 %, not satisfied 1 / 3 = 33.3 %,
+paid online: unknown.
+
+February, by hand: new 3 (N, O, A); processed 1 (N, early); withdrawn 1 (O); in process at the end 1 (A,
+within: due 6/3) — March's carried over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+
+from tinhso.dossiers import ratings
+from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.models import Dossier, RatingChannel
+from tinhso.dossiers.services import paper_file_add
+from tinhso.dossiers.tests.factories import World, at, world
+from tinhso.edocs.models import EDocument
+from tinhso.reports.periods import Period
+from tinhso.reports.scope import Scope
+from tinhso.reports.stats import FIGURES, dossier_report, dossiers_behind
+
+pytestmark = pytest.mark.django_db
+
+MARCH = Period.month(2026, 3)
+FEBRUARY = Period.month(2026, 2)
+NOW = at("2026-04-15 10:00")
+
+
+@pytest.fixture
+def w(reference_data: None) -> World:
+    return world()
+
+
+# --- Building the dossiers ----------------------------------------------------------------------------
+
+
+def _plus(when: str, minutes: int) -> dt.datetime:
+    return at(when) + dt.timedelta(minutes=minutes)
+
+
+def to_leader(w: World, d: Dossier, when: str) -> Dossier:
+    """From reception to the leader's approval step, in the quarter hour after `when`."""
+    d = tr.hand_over(d, actor=w.counter, to=w.head, at=_plus(when, 5))
+    d = tr.assign(d, actor=w.head, assignee=w.specialist, at=_plus(when, 10))
+    return tr.hand_over(d, actor=w.specialist, to=w.leader, at=_plus(when, 15))
+
+
+def approve(w: World, d: Dossier, when: str) -> Dossier:
+    return tr.approve(d, actor=w.leader, result_note="Đã giải quyết", at=at(when))
+
+
+def finished(w: World, *, received: str, done: str, channel: str = "counter") -> Dossier:
+    d = online(w, when=received) if channel == "online" else w.received(when=received)
+    return approve(w, to_leader(w, d, received), done)
+
+
+def online(w: World, *, when: str) -> Dossier:
+    d = w.submit(when=when, channel="online")
+    return tr.receive(d, actor=w.counter, at=at(when))
+
+
+def rate(w: World, d: Dossier, overall: str, when: str) -> None:
+    answers = ratings.RatingAnswers(time=2, contacts=2, agencies=2, attitude=2, overall=overall)
+    ratings.rating_submit(
+        dossier=d, actor=w.counter, answers=answers, channel=RatingChannel.COUNTER_FORM, at=at(when)
+    )
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 200, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def march(w: World) -> dict[str, Dossier]:
+    """The dossiers of the module docstring's table, by letter."""
+    ds: dict[str, Dossier] = {}
+
+    ds["N"] = finished(w, received="2026-02-02 09:00", done="2026-02-05 10:00")
+    rate(w, ds["N"], "satisfied", "2026-03-02 10:00")
+
+    ds["O"] = w.received(when="2026-02-10 09:00")
+    tr.withdraw(ds["O"], actor=w.counter, reason="Người nộp xin rút", at=at("2026-02-12 09:00"))
+
+    a = w.received(when="2026-02-25 09:00")
+    assert a.due_at == at("2026-03-06 09:00")  # Thu 26, Fri 27 Feb, Mon 2 … Fri 6 Mar: 7 working days
+    ds["A"] = approve(w, to_leader(w, a, "2026-02-25 09:00"), "2026-03-04 10:00")
+    assert ds["A"].punctuality == "early"
+    rate(w, ds["A"], "satisfied", "2026-04-02 10:00")
+
+    b = to_leader(w, w.received(when="2026-03-02 09:00"), "2026-03-02 09:00")
+    assert b.due_at == at("2026-03-11 09:00")
+    b = tr.extend(
+        b,
+        actor=w.leader,
+        reason="Cần xác minh thêm nơi ở",
+        new_due=at("2026-03-13 17:00"),
+        at=at("2026-03-09 09:00"),
+    )
+    ds["B"] = approve(w, b, "2026-03-13 10:00")
+    assert ds["B"].punctuality == "on_time" and ds["B"].extensions == 1
+    rate(w, ds["B"], "not_satisfied", "2026-03-16 10:00")
+
+    c = to_leader(w, w.received(when="2026-03-03 09:00"), "2026-03-03 09:00")
+    assert c.due_at == at("2026-03-12 09:00")
+    c = tr.pause_for_payment(
+        c, actor=w.counter, reason="Nộp lệ phí đăng ký cư trú", amount_vnd=50_000, at=at("2026-03-04 09:00")
+    )
+    c = tr.resume_after_payment(c, actor=w.counter, at=at("2026-03-06 09:00"))
+    assert c.due_at == at("2026-03-16 09:00")  # the two paused working days added
+    ds["C"] = approve(w, c, "2026-03-16 10:00")
+    assert ds["C"].punctuality == "on_time" and ds["C"].fee_due_vnd == 50_000
+
+    ds["D"] = tr.withdraw(
+        online(w, when="2026-03-05 09:00"), actor=w.counter, reason="Xin rút", at=at("2026-03-10 09:00")
+    )
+
+    e1 = to_leader(w, w.received(when="2026-03-02 10:00"), "2026-03-02 10:00")
+    assert e1.due_at == at("2026-03-11 10:00")
+    ds["E1"] = approve(w, e1, "2026-03-11 10:03")
+    assert ds["E1"].punctuality == "on_time"  # 3 minutes after the due time, on the due date
+
+    e2 = to_leader(w, w.received(when="2026-03-04 09:00"), "2026-03-04 09:00")
+    e2 = tr.extend(
+        e2,
+        actor=w.leader,
+        reason="Chờ kết quả xác minh",
+        new_due=at("2026-03-20 23:58"),
+        at=at("2026-03-10 09:00"),
+    )
+    ds["E2"] = approve(w, e2, "2026-03-21 00:01")
+    assert ds["E2"].punctuality == "late"  # 3 minutes after the due time, on the next date
+
+    f = w.submit(when="2026-03-09 09:00", channel="online")
+    ds["F"] = tr.refuse(f, actor=w.counter, reason="Không thuộc thẩm quyền", at=at("2026-03-09 10:00"))
+
+    g = w.received(when="2026-03-10 09:00")
+    ds["G"] = tr.stop(g, actor=w.leader, reason="Có tranh chấp", at=at("2026-03-12 10:00"))
+
+    ds["I"] = w.received(when="2026-03-20 09:00")
+    assert ds["I"].due_at == at("2026-03-31 09:00")
+
+    ds["J"] = online(w, when="2026-03-25 09:00")
+    assert ds["J"].due_at == at("2026-04-03 09:00")
+
+    k = w.received(when="2026-03-23 09:00", binding=w.birth)
+    assert k.due_at == at("2026-03-24 09:00")
+    ds["K"] = tr.request_supplement(
+        k,
+        actor=w.counter,
+        items=[tr.MissingItem(paper="Giấy chứng sinh", reason="Bản chụp mờ, không đọc được")],
+        at=at("2026-03-24 08:00"),
+    )
+
+    m = tr.submit(
+        binding=w.residence,
+        channel="online",
+        applicant=tr.Applicant(name=w.citizen.full_name, user=w.citizen),
+        actor=w.citizen,
+        papers=[tr.PaperSpec(name="Tờ khai thay đổi thông tin cư trú (CT01)")],
+        at=at("2026-03-03 09:00"),
+    )
+    paper_file_add(paper=m.papers.get(), upload=jpeg(), name="to-khai.jpg", actor=w.citizen)
+    m = to_leader(w, tr.receive(m, actor=w.counter, at=at("2026-03-03 10:00")), "2026-03-03 10:00")
+    m = approve(w, m, "2026-03-05 10:00")
+    ds["M"] = tr.return_result(m, actor=w.counter, method="online", at=at("2026-03-05 14:00"))
+    assert EDocument.objects.filter(source_dossier_code=m.code, kind="result").count() == 1
+    ratings.rating_submit(
+        dossier=m,
+        actor=w.citizen,
+        answers=ratings.RatingAnswers(time=2, contacts=2, agencies=2, attitude=2, overall="very_satisfied"),
+        channel=RatingChannel.ONLINE,
+        at=at("2026-03-06 10:00"),
+    )
+    return ds
+
+
+MARCH_BY_HAND = {
+    "received_total": "A B C D E1 E2 G I J K M",
+    "carried_over": "A",
+    "received_new": "B C D E1 E2 G I J K M",
+    "received_online": "D J M",
+    "processed": "A B C E1 E2 M",
+    "processed_early": "A M",
+    "processed_on_time": "B C E1",
+    "processed_late": "E2",
+    "in_process": "I J K",
+    "in_process_within": "J K",
+    "in_process_overdue": "I",
+    "supplement": "K",
+    "refused": "F",
+    "withdrawn": "D",
+    "stopped": "G",
+    "fee_due": "C",
+    "processed_e_result": "M",
+    "received_digitised": "M",
+    "rated": "B M N",
+    "rated_very_satisfied": "M",
+    "rated_satisfied": "N",
+    "rated_not_satisfied": "B",
+}
+
+
+# --- The figures --------------------------------------------------------------------------------------
+
+
+def test_every_march_figure_is_the_hand_count_and_its_list_is_those_dossiers(w: World) -> None:
+    ds = march(w)
+    assert set(MARCH_BY_HAND) == set(FIGURES)
+    report = dossier_report(MARCH, Scope(), now=NOW)
+    for figure, letters in MARCH_BY_HAND.items():
+        expected = {ds[x].code for x in letters.split()}
+        assert report.total.counts[figure] == len(expected), figure
+        behind = set(dossiers_behind(MARCH, Scope(), figure, now=NOW).values_list("code", flat=True))
+        assert behind == expected, figure
+
+
+def test_the_march_shares_are_computed_from_the_counts_and_online_payment_is_unknown(w: World) -> None:
+    march(w)
+    total = dossier_report(MARCH, Scope(), now=NOW).total
+    assert total.ratios == {
+        "on_time_ratio": Decimal("83.3"),
+        "online_ratio": Decimal("30.0"),
+        "paid_online_ratio": None,
+        "e_result_ratio": Decimal("16.7"),
+        "digitised_ratio": Decimal("10.0"),
+        "not_satisfied_ratio": Decimal("33.3"),
+    }
+    assert total.balances
+
+
+def test_february_leaves_in_process_exactly_what_march_carries_over(w: World) -> None:
+    ds = march(w)
+    feb = dossier_report(FEBRUARY, Scope(), now=NOW).total.counts
+    assert (feb["received_new"], feb["processed"], feb["processed_early"], feb["withdrawn"]) == (3, 1, 1, 1)
+    assert (feb["in_process"], feb["in_process_within"], feb["carried_over"]) == (1, 1, 0)
+    behind = dossiers_behind(FEBRUARY, Scope(), "in_process", now=NOW)
+    assert list(behind.values_list("code", flat=True)) == [ds["A"].code]
+    assert feb["in_process"] == dossier_report(MARCH, Scope(), now=NOW).total.counts["carried_over"]
+
+
+def test_rows_by_channel_split_march_as_counted_by_hand(w: World) -> None:
+    march(w)
+    report = dossier_report(MARCH, Scope(), now=NOW, group_by="channel")
+    rows = {r.key: r.counts for r in report.rows}
+    assert set(rows) == {"counter", "online"}
+    # Online: D J M received, M processed early, J in process, D withdrawn, F refused, M rated.
+    assert {k: rows["online"][k] for k in ("received_new", "processed", "in_process", "withdrawn")} == {
+        "received_new": 3,
+        "processed": 1,
+        "in_process": 1,
+        "withdrawn": 1,
+    }
+    assert (rows["online"]["refused"], rows["online"]["rated"], rows["online"]["processed_early"]) == (
+        1,
+        1,
+        1,
+    )
+    # Counter: A carried; B C E1 E2 G I K new; A B C E1 E2 processed; I K open; G stopped; B N rated.
+    assert (rows["counter"]["carried_over"], rows["counter"]["received_new"]) == (1, 7)
+    assert (rows["counter"]["processed"], rows["counter"]["processed_late"]) == (5, 1)
+    assert (rows["counter"]["in_process_overdue"], rows["counter"]["in_process_within"]) == (1, 1)
+    assert (rows["counter"]["stopped"], rows["counter"]["rated"]) == (1, 2)
+    assert all(r.balances for r in report.rows)
+    assert report.total.counts == dossier_report(MARCH, Scope(), now=NOW).total.counts
+
+
+def test_scopes_combine_and_each_keeps_only_its_dossiers(w: World) -> None:
+    ds = march(w)
+    birth = dossier_report(MARCH, Scope(procedure=w.birth.procedure), now=NOW).total.counts
+    assert (birth["received_new"], birth["supplement"], birth["in_process_within"]) == (1, 1, 1)
+    assert sum(birth.values()) == 5  # received total and new, supplement, in process (within)
+    online_ward = Scope(agency=w.ward, channel="online")
+    counts = dossier_report(MARCH, online_ward, now=NOW).total.counts
+    assert (counts["received_new"], counts["refused"], counts["received_digitised"]) == (3, 1, 1)
+    field = dossier_report(MARCH, Scope(field=w.residence.procedure.field), now=NOW).total.counts
+    assert field["received_new"] == 9 and field["supplement"] == 0
+    commune = w.ward.commune
+    assert commune is not None
+    by_commune = dossier_report(MARCH, Scope(commune=commune), now=NOW).total.counts
+    assert by_commune == dossier_report(MARCH, Scope(agency=w.ward), now=NOW).total.counts
+    assert by_commune["received_total"] == 11
+    nothing = dossier_report(MARCH, Scope(agency=w.other_ward), now=NOW).total.counts
+    assert set(nothing.values()) == {0}
+    assert not dossiers_behind(MARCH, Scope(agency=w.other_ward), "received_total", now=NOW).filter(
+        code=ds["A"].code
+    )
+
+
+def test_ratings_in_the_report_are_the_rating_summarys_counts(w: World) -> None:
+    march(w)
+    summary = ratings.rating_summary(agency=w.ward, period=MARCH)
+    counts = dossier_report(MARCH, Scope(agency=w.ward), now=NOW).total.counts
+    assert counts["rated"] == summary.total == 3
+    assert counts["rated_very_satisfied"] == summary.overall["very_satisfied"]
+    assert counts["rated_satisfied"] == summary.overall["satisfied"]
+    assert counts["rated_not_satisfied"] == summary.overall["not_satisfied"]
+
+
+def test_rows_by_month_sum_new_dossiers_but_not_what_is_carried_over(w: World) -> None:
+    ds = march(w)
+    spring = Period.custom(dt.date(2026, 2, 1), dt.date(2026, 3, 31))
+    report = dossier_report(spring, Scope(), now=NOW, group_by="month")
+    assert [r.key for r in report.rows] == ["2026-02", "2026-03"]
+    assert [r.label for r in report.rows] == ["Tháng 2/2026", "Tháng 3/2026"]
+    feb, mar = (r.counts for r in report.rows)
+    assert feb == dossier_report(FEBRUARY, Scope(), now=NOW).total.counts
+    assert mar == dossier_report(MARCH, Scope(), now=NOW).total.counts
+    total = report.total.counts
+    assert total["received_new"] == feb["received_new"] + mar["received_new"] == 13
+    assert total["carried_over"] == 0 and mar["carried_over"] == 1  # A is carried into March, not into spring
+    assert total["in_process"] == mar["in_process"] == 3
+    assert total["rated"] == 3 and total["processed"] == 7
+    carried = dossiers_behind(spring, Scope(), "carried_over", now=NOW, group_by="month", row="2026-03")
+    assert list(carried.values_list("code", flat=True)) == [ds["A"].code]
+    assert not dossiers_behind(spring, Scope(), "carried_over", now=NOW)
+
+
+def test_while_the_period_runs_in_process_is_counted_now(w: World) -> None:
+    d = to_leader(w, w.received(when="2026-03-02 10:00"), "2026-03-02 10:00")
+    assert d.due_at == at("2026-03-11 10:00")
+    before = dossier_report(MARCH, Scope(), now=at("2026-03-11 09:59"))
+    after = dossier_report(MARCH, Scope(), now=at("2026-03-11 10:01"))
+    assert (before.total.counts["in_process_within"], before.total.counts["in_process_overdue"]) == (1, 0)
+    assert (after.total.counts["in_process_within"], after.total.counts["in_process_overdue"]) == (0, 1)
+    assert not after.ended and dossier_report(MARCH, Scope(), now=NOW).ended
+
+
+def test_a_dossier_paused_for_payment_past_the_periods_end_counts_within(w: World) -> None:
+    d = to_leader(w, w.received(when="2026-03-02 10:00"), "2026-03-02 10:00")
+    tr.pause_for_payment(d, actor=w.counter, reason="Lệ phí", amount_vnd=20_000, at=at("2026-03-10 10:00"))
+    counts = dossier_report(MARCH, Scope(), now=NOW).total.counts
+    # Due Wed 11/3 10:00, but the clock stopped on 10/3 and has not restarted: not the agency's delay.
+    assert (counts["in_process_within"], counts["in_process_overdue"]) == (1, 0)
+
+
+def test_a_dossier_already_late_when_paused_for_payment_stays_late(w: World) -> None:
+    d = to_leader(w, w.received(when="2026-03-02 10:00"), "2026-03-02 10:00")
+    tr.pause_for_payment(d, actor=w.counter, reason="Lệ phí", amount_vnd=20_000, at=at("2026-03-11 10:01"))
+    counts = dossier_report(MARCH, Scope(), now=NOW).total.counts
+    assert (counts["in_process_within"], counts["in_process_overdue"]) == (0, 1)
+
+
+def test_the_period_labels_are_vietnamese() -> None:
+    assert Period.month(2026, 3).label == "Tháng 3/2026"
+    assert Period.quarter(2026, 1).label == "Quý I/2026"
+    assert Period.quarter(2026, 4).label == "Quý IV/2026"
+    assert Period.year(2026).label == "Năm 2026"
+    assert Period.custom(dt.date(2026, 3, 1), dt.date(2026, 3, 15)).label == "Từ 01/03/2026 đến 15/03/2026"
+    assert Period.quarter(2026, 1).bounds() == (at("2026-01-01 00:00"), at("2026-04-01 00:00"))
+    assert Period.quarter_of(dt.date(2026, 11, 5)) == Period.quarter(2026, 4)
