@@ -316,7 +316,11 @@ def feedback_answer(
         raise DossierRuleError(_("Nội dung trả lời quá dài. / The answer is too long."))
     pk = feedback.pk if isinstance(feedback, Feedback) else feedback
     with transaction.atomic():
-        f = Feedback.objects.select_for_update().select_related("agency", "author", "dossier").get(pk=pk)
+        f = (
+            Feedback.objects.select_for_update(of=("self",))
+            .select_related("agency", "author", "dossier")
+            .get(pk=pk)
+        )
         if not feedback_may_handle(official, f):
             raise DossierForbidden(
                 _(
@@ -364,7 +368,7 @@ def feedback_rate_answer(
     pk = feedback.pk if isinstance(feedback, Feedback) else feedback
     with transaction.atomic():
         f = (
-            Feedback.objects.select_for_update()
+            Feedback.objects.select_for_update(of=("self",))
             .select_related("agency", "procedure", "dossier", "author")
             .get(pk=pk)
         )
