@@ -139,7 +139,7 @@ DEFINITIONS = (
         gettext_lazy("Hồ sơ mới tiếp nhận có ít nhất một giấy tờ, và mọi giấy tờ đã nộp đều có tệp số hóa."),
     ),
     (
-        gettext_lazy("Đánh giá"),
+        gettext_lazy("Lượt đánh giá"),
         gettext_lazy(
             "Lượt đánh giá chung (Rất hài lòng, Hài lòng, Không hài lòng) người dân gửi trong kỳ về hồ sơ "
             "thuộc phạm vi."
