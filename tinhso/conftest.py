@@ -172,3 +172,12 @@ def screenshot() -> Any:
 def _media_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Uploaded files go to a temporary directory, never to the developer's var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the process's local-memory cache outlives a test otherwise:
+    answers cached by an earlier test's data would be served to the next one)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -175,6 +175,8 @@ TINHSO_AGENCY_LEVEL1_CODE = env_str("TINHSO_AGENCY_LEVEL1_CODE", "H60")
 # How long a procedure search's ranked answer is kept (seconds; 0 = not kept). Any write to the catalog,
 # its bindings or the agencies renews the key, so a kept answer is never stale (tinhso/procedures/search.py).
 PROCEDURE_SEARCH_CACHE_SECONDS = env_int("PROCEDURE_SEARCH_CACHE_SECONDS", 600)
+# The public figures page (/so-lieu/) is computed from the dossiers at most this often (0: every visit).
+PUBLIC_FIGURES_CACHE_SECONDS = env_int("PUBLIC_FIGURES_CACHE_SECONDS", 300)
 
 # --- Dossiers ------------------------------------------------------------------------------------------
 # Uploaded papers (scans, phone photos, PDFs): checked by content in tinhso/core/files.py.

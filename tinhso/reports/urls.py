@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("tinhso.reports.report_urls")),
     path("", include("tinhso.reports.index_urls")),
+    path("", include("tinhso.reports.dashboard_urls")),
 ]

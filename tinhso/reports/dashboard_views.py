@@ -1,0 +1,234 @@
+"""The dashboards' pages: the leaders' (`/bang-dieu-khien/`) with its tables' downloads, and the public
+headline figures (`/so-lieu/`).
+
+The leaders' page is for officials with a role (their agency and the units under it) and system
+administrators (the province) — the statistics' rule (`scope.may_see_reports`); its period and scope are
+read by the statistics' own `period_from_query` (a year by default here) and `scope_from_query`. Each late
+count links to the statistics' list of its dossiers (`reports:dossiers` with `figure=processed_late`, the
+row's `group` and key), so the list is the very one the statistics page opens. Thin views: numbers from
+`dashboard`, charts from `svg`, files from `dashboard_exports`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from tinhso.accounts.models import User
+from tinhso.accounts.selectors import agencies_visible_to
+from tinhso.core.working_time import VIETNAM_TZ
+from tinhso.reports import dashboard, svg
+from tinhso.reports import dashboard_exports as files
+from tinhso.reports.periods import ROMAN, Period, PeriodError, period_from_query
+from tinhso.reports.report_views import official_required
+from tinhso.reports.scope import Scope, ScopeError, scope_from_query
+
+DASHBOARD_KINDS = (
+    ("year", gettext_lazy("Năm")),
+    ("quarter", gettext_lazy("Quý")),
+    ("month", gettext_lazy("Tháng")),
+)
+# The dossiers due soon shown and exported: a unit's two days of work, not a whole province's backlog.
+DUE_SOON_LIMIT = 200
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@dataclass
+class Ask:
+    period: Period | None
+    scope: Scope | None
+    errors: list[str]
+
+    def params(self, **extra: str) -> str:
+        assert self.period is not None and self.scope is not None
+        return urlencode(self.period.as_query() | self.scope.as_query() | extra)
+
+
+def _read(request: HttpRequest) -> Ask:
+    params = {k: str(v) for k, v in request.GET.items()}
+    params.setdefault("period", "year")
+    errors: list[str] = []
+    period = scope = None
+    try:
+        period = period_from_query(params, today=timezone.localdate(timezone.now(), VIETNAM_TZ))
+    except PeriodError as e:
+        errors.append(str(e))
+    try:
+        scope = scope_from_query(params, user=_user(request))
+    except ScopeError as e:
+        errors.append(str(e))
+    return Ask(period, scope, errors)
+
+
+def _tables(request: HttpRequest, ask: Ask) -> dict[str, Any]:
+    """Every table of the page, computed once (the page and the downloads read the same)."""
+    assert ask.period is not None and ask.scope is not None
+    now = timezone.now()
+    trend = dashboard.monthly_trend(ask.period, ask.scope, now=now)
+    units = dashboard.late_units(ask.period, ask.scope, now=now)
+    procedures = dashboard.late_procedures(ask.period, ask.scope, now=now)
+    loads = dashboard.workload(ask.scope, now=now)
+    soon = list(
+        dashboard.due_soon(_user(request), ask.scope, now=now).select_related("holder")[:DUE_SOON_LIMIT]
+    )
+    return {
+        "trend": trend,
+        "units": units,
+        "procedures": procedures,
+        "loads": loads,
+        "soon": soon,
+        "tables": {
+            "xu-huong": files.trend_table(trend),
+            "don-vi": files.units_table(units),
+            "thu-tuc": files.procedures_table(procedures),
+            "can-bo": files.workload_table(loads),
+            "sap-den-han": files.due_soon_table(soon),
+        },
+    }
+
+
+def _late_href(ask: Ask, group: str, row: str) -> str:
+    return f"{reverse('reports:dossiers')}?{ask.params(group=group, figure='processed_late', row=row)}"
+
+
+def _trend_charts(trend: list[dashboard.TrendPoint]) -> dict[str, Any]:
+    labels = [p.label for p in trend]
+    return {
+        "volume": svg.line_chart(
+            labels,
+            [
+                svg.Series(_("Mới tiếp nhận"), [p.received for p in trend]),
+                svg.Series(_("Đã giải quyết"), [p.processed for p in trend]),
+            ],
+            title=_("Hồ sơ mới tiếp nhận và đã giải quyết theo tháng"),
+        ),
+        "on_time": svg.bar_chart(
+            [(p.label, p.on_time_ratio) for p in trend],
+            title=_("Tỷ lệ giải quyết đúng hạn theo tháng"),
+            unit="%",
+            decimals=1,
+            maximum=100,
+        ),
+    }
+
+
+@official_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    ask = _read(request)
+    values = {k: str(v) for k, v in request.GET.items()}
+    context: dict[str, Any] = {
+        "ask": ask,
+        "kinds": DASHBOARD_KINDS,
+        "months": list(range(1, 13)),
+        "quarters": list(enumerate(ROMAN, start=1)),
+        "agencies": list(agencies_visible_to(user).order_by("path").values_list("code", "name")),
+    }
+    if not ask.errors:
+        assert ask.period is not None and ask.scope is not None
+        data = _tables(request, ask)
+        values = ask.period.as_query() | ask.scope.as_query() | values
+        downloads = {
+            key.replace("-", "_"): {
+                "csv": reverse("dashboard:csv", args=[key]) + f"?{ask.params()}",
+                "xlsx": reverse("dashboard:xlsx", args=[key]) + f"?{ask.params()}",
+            }
+            for key in files.TABLE_KEYS
+        }
+        context |= data | {
+            "downloads": downloads,
+            "charts": _trend_charts(data["trend"])
+            | {
+                "units": svg.bar_chart(
+                    [(r.label, r.late) for r in data["units"]],
+                    title=_("Số hồ sơ giải quyết quá hạn theo đơn vị"),
+                ),
+            },
+            "unit_rows": [(r, _late_href(ask, "agency", r.key)) for r in data["units"]],
+            "procedure_rows": [(r, _late_href(ask, "procedure", r.key)) for r in data["procedures"]],
+            "statistics": f"{reverse('reports:report')}?{ask.params(group='agency')}",
+            "now": timezone.localtime(timezone.now(), VIETNAM_TZ),
+        }
+    values.setdefault("period", "year")
+    context["values"] = values
+    return render(request, "reports/dashboard_page.html", context, status=400 if ask.errors else 200)
+
+
+def _download(request: HttpRequest, key: str) -> tuple[Ask, files.DashTable | None]:
+    if key not in files.TABLE_KEYS:
+        raise Http404
+    ask = _read(request)
+    if ask.errors:
+        return ask, None
+    return ask, _tables(request, ask)["tables"][key]
+
+
+def _bad_request(ask: Ask) -> HttpResponse:
+    return HttpResponse(
+        "\n".join(ask.errors).encode("utf-8"), status=400, content_type="text/plain; charset=utf-8"
+    )
+
+
+def _filename(ask: Ask, key: str) -> str:
+    assert ask.period is not None
+    return f"bang-dieu-khien-{key}-{ask.period.slug}"
+
+
+@official_required
+def dashboard_csv(request: HttpRequest, key: str) -> HttpResponse:
+    ask, table = _download(request, key)
+    if table is None:
+        return _bad_request(ask)
+    return files.table_csv(table, _filename(ask, key))
+
+
+@official_required
+def dashboard_xlsx(request: HttpRequest, key: str) -> HttpResponse:
+    ask, table = _download(request, key)
+    if table is None:
+        return _bad_request(ask)
+    assert ask.period is not None and ask.scope is not None
+    context = _("Kỳ: %(period)s. Phạm vi: %(scope)s.") % {
+        "period": ask.period.label,
+        "scope": ask.scope.label,
+    }
+    return files.table_xlsx(table, context, _filename(ask, key))
+
+
+@require_safe
+def public_figures(request: HttpRequest) -> HttpResponse:
+    """The province's headline figures and the last 12 months, for everyone (no sign-in). Computed from the
+    dossiers at most once every `PUBLIC_FIGURES_CACHE_SECONDS` per cache (the page says when): a public
+    page must not run its fifteen queries for every visitor."""
+    key = "reports:public-figures:v1"
+    cached = cache.get(key) if settings.PUBLIC_FIGURES_CACHE_SECONDS > 0 else None
+    if cached is None:
+        now = timezone.now()
+        figures = dashboard.headline(now=now)
+        trend = dashboard.monthly_trend(Period.year(figures.year), Scope(), now=now)
+        cached = (now, figures, trend)
+        if settings.PUBLIC_FIGURES_CACHE_SECONDS > 0:
+            cache.set(key, cached, settings.PUBLIC_FIGURES_CACHE_SECONDS)
+    now, figures, trend = cached
+    context = {
+        "figures": figures,
+        "trend": trend,
+        "charts": _trend_charts(trend),
+        "now": timezone.localtime(now, VIETNAM_TZ),
+    }
+    return render(request, "reports/dashboard_public.html", context)
