@@ -296,7 +296,7 @@ def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
             prev_hash = row.hash
             rows.append(row)
         # The manager refuses bulk_create to everyone else: entries must be chained, as they are here.
-        models.QuerySet[AuditEntry](AuditEntry).bulk_create(rows)
+        models.QuerySet(AuditEntry).bulk_create(rows)  # type: ignore[arg-type]  # the stubs see no model here
         head.last_seq, head.last_hash = seq, prev_hash
         head.save(update_fields=["last_seq", "last_hash"])
     return rows
