@@ -221,6 +221,8 @@ def portal_visits(s: Scene) -> list[Visit]:
         Visit("edoc-upload", "/giay-to/tai-len/", who="citizen"),
         Visit("share", f"/chia-se/{s.share_token}/"),
         Visit("share-expired", f"/chia-se/{s.expired_token}/", status=410),
+        Visit("not-found", "/khong-co-trang-nay/", status=404),
+        Visit("forbidden", "/backoffice/", who="citizen", status=403),
     ]
 
 
