@@ -4,20 +4,18 @@ once for the test session on a free port and reset before each test that uses it
 from __future__ import annotations
 
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 
 from tinhso.core.http import request_json
+from tinhso.core.standin import standin_start, standin_stop
 
-ROOT = Path(__file__).resolve().parents[3]
 CLIENT_ID = "tinhso-thu-nghiem"
 CLIENT_SECRET = "bi-mat-thu-nghiem"
 REDIRECT_URI = "http://testserver/accounts/vneid/callback/"
@@ -50,42 +48,21 @@ class Provider:
 
 
 def start_provider(*args: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tinhso.accounts.oidc_standin",
-            "--port",
-            "0",
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-            "--redirect-uri",
-            REDIRECT_URI,
-            "--quiet",
-            *args,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    return standin_start(
+        "tinhso.accounts.oidc_standin",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--redirect-uri",
+        REDIRECT_URI,
+        "--quiet",
+        *args,
+        name="the OpenID provider stand-in",
     )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "listening on " not in line:
-        process.kill()
-        raise RuntimeError(f"the OpenID provider stand-in did not start: {line!r}")
-    return process, line.split("listening on ", 1)[1].strip()
 
 
-def stop_provider(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+stop_provider = standin_stop
 
 
 @pytest.fixture(scope="session")

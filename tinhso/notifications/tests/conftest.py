@@ -4,17 +4,15 @@ for the test session on a free port, and emptied before each test that uses it."
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tinhso.core.http import request_json
+from tinhso.core.standin import standin_start, standin_stop
 
-ROOT = Path(__file__).resolve().parents[3]
 STANDIN_KEY = "khoa-thu-nghiem"
 BRANDNAME = "TINHSO"
 
@@ -34,42 +32,20 @@ class Standin:
 
 
 def start_standin(*args: str) -> tuple[subprocess.Popen[str], str]:
-    """Start the stand-in; `--port 0` lets the OS pick a free port, which its first line announces (no
-    window between finding a free port and binding it)."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tinhso.notifications.sms_standin",
-            "--port",
-            "0",
-            "--key",
-            STANDIN_KEY,
-            "--brandname",
-            BRANDNAME,
-            "--quiet",
-            *args,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    """Start the stand-in on a port the OS picks (`tinhso.core.standin`)."""
+    return standin_start(
+        "tinhso.notifications.sms_standin",
+        "--key",
+        STANDIN_KEY,
+        "--brandname",
+        BRANDNAME,
+        "--quiet",
+        *args,
+        name="the SMS stand-in",
     )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "listening on " not in line:
-        process.kill()
-        raise RuntimeError(f"the SMS stand-in did not start: {line!r}")
-    return process, line.split("listening on ", 1)[1].strip()
 
 
-def stop_standin(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+stop_standin = standin_stop
 
 
 @pytest.fixture(scope="session")
