@@ -7,16 +7,12 @@
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierCodeCounter, Status
-from tinhso.dossiers.tests.factories import World, at, world
+from tinhso.dossiers.tests.factories import World, at, run_together, world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,28 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def cw(flushable_audit_log: None, reference_data: None) -> World:
     return world()
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released at the same instant; each result is its value or its exception."""
-    start = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def worker(i: int, job: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_eight_concurrent_receptions_get_eight_codes_without_gaps(cw: World) -> None:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import User
@@ -25,7 +23,7 @@ from tinhso.dossiers import feedback as fb
 from tinhso.dossiers import ratings
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierRating, RatingChannel, Status
-from tinhso.dossiers.tests.factories import World, at, world
+from tinhso.dossiers.tests.factories import World, at, run_together, world
 
 pytestmark = pytest.mark.django_db
 
@@ -282,27 +280,6 @@ def test_the_database_holds_one_rating_per_dossier(w: World) -> None:
             procedure=first.procedure,
             dossier_status=d.status,
         )
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    start = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def worker(i: int, job: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,19 +4,15 @@ threads, real transactions. One dossier; the losing request's files are not left
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from tinhso.accounts.models import User
 from tinhso.accounts.tests import factories as people
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, PaperFile
-from tinhso.dossiers.tests.factories import World, world
+from tinhso.dossiers.tests.factories import World, run_together, world
 from tinhso.portal.checklist import checklist_for, uploadable_items
 from tinhso.portal.submission import online_submit
 from tinhso.portal.tests.helpers import jpeg_upload
@@ -27,27 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def cw(flushable_audit_log: None, reference_data: None) -> World:
     return world()
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    start = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def worker(i: int, job: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_the_same_token_twice_at_once_makes_one_dossier_and_leaves_one_set_of_files(cw: World) -> None:
