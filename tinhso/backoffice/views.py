@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.backoffice.forms import ActionForm, CitizenAccountForm, OnBehalfForm, ReceptionForm
-from tinhso.core.files import UploadRejected
+from tinhso.core.errors import Refusal
 from tinhso.dossiers import documents, selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers import transitions as tr
@@ -451,9 +451,7 @@ def paper_file_upload(request: HttpRequest, code: str, paper_id: int) -> HttpRes
         dossier_services.paper_file_add(
             paper=paper, upload=upload, name=upload.name or "", actor=_user(request)
         )
-    except UploadRejected as exc:
-        messages.error(request, exc.message)
-    except tr.DossierError as exc:
+    except Refusal as exc:  # a bad file, or the dossier no longer takes files
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã thêm tệp cho: %(paper)s.") % {"paper": paper.name[:80]})

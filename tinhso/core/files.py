@@ -66,6 +66,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from tinhso.core.errors import Refusal
+
 JPEG = "image/jpeg"
 PNG = "image/png"
 HEIC = "image/heic"
@@ -119,7 +121,7 @@ _PLAUSIBLE_DPI = (100.0, 1200.0)
 UploadInput: TypeAlias = bytes | bytearray | memoryview | IO[bytes] | File
 
 
-class UploadRejected(Exception):
+class UploadRejected(Refusal):
     """An upload refused (*tệp tải lên bị từ chối*). `code` is stable (for programs and tests); `message` is
     for the person who uploaded (Vietnamese / English); `status_code` is the HTTP status to answer with
     (413, 415, else 422); `detail` is the technical reason (for logs, never shown)."""
@@ -129,7 +131,6 @@ class UploadRejected(Exception):
     def __init__(self, code: str, message: str, *, detail: str = "") -> None:
         super().__init__(message)
         self.code = code
-        self.message = message
         self.detail = detail
         self.status_code = self.STATUS.get(code, 422)
 

@@ -24,7 +24,7 @@ from tinhso.accounts.models import Agency, User
 from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.schemas import ErrorOut
 from tinhso.core.calendar import work_calendar
-from tinhso.core.files import UploadRejected
+from tinhso.core.errors import Refusal
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import (
@@ -444,9 +444,7 @@ def paper_file_upload(
         raise HttpError(404, "Không có giấy tờ này trong hồ sơ / no such paper in this dossier")
     try:
         row = services.paper_file_add(paper=paper, upload=file, name=file.name or "", actor=user)
-    except UploadRejected as exc:
-        raise HttpError(exc.status_code, exc.message) from None
-    except tr.DossierError as exc:
+    except Refusal as exc:  # a bad file, or the dossier no longer takes files
         raise HttpError(exc.status_code, exc.message) from None
     return JsonResponse(_file_payload(row), status=201, json_dumps_params={"ensure_ascii": False})
 

@@ -38,6 +38,7 @@ from tinhso.accounts.models import Agency, Role, User
 from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
+from tinhso.core.errors import Refusal
 from tinhso.core.working_time import extension_last_day
 from tinhso.dossiers.documents import render_result
 from tinhso.dossiers.models import (
@@ -66,14 +67,8 @@ SUPPLEMENT_WINDOW_DAYS = 3
 HOURS_PER_WORKING_DAY = Decimal(8)
 
 
-class DossierError(Exception):
+class DossierError(Refusal):
     """A transition refused; `message` is for the person who tried (Vietnamese / English)."""
-
-    status_code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class DossierConflict(DossierError):

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from tinhso.accounts.models import User
 from tinhso.accounts.selectors import user_sees_everything
 from tinhso.core.audit import audit_record
+from tinhso.core.errors import Refusal
 from tinhso.core.files import UploadInput, check_upload
 from tinhso.edocs.models import EDocument, ShareLink
 
@@ -52,14 +53,8 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 # --- Errors ---------------------------------------------------------------------------------------------
 
 
-class EDocError(Exception):
-    """A refusal; `message` is for the person who tried, `status_code` the HTTP status to answer with."""
-
-    status_code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class EDocError(Refusal):
+    """A refusal of the e-document store (`core.errors.Refusal`: `message`, `status_code`)."""
 
 
 class EDocNotFound(EDocError):

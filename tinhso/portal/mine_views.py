@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from tinhso.core.files import UploadRejected
+from tinhso.core.errors import Refusal
 from tinhso.core.text import fold
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers import transitions as tr
@@ -200,7 +200,7 @@ def my_dossier_upload(request: HttpRequest, code: str) -> HttpResponse:
     for upload in uploads:
         try:
             services.paper_file_add(paper=paper, upload=upload, name=upload.name or "", actor=user)
-        except (UploadRejected, tr.DossierError) as exc:
+        except Refusal as exc:
             messages.error(request, plain(exc.message))
             break
         added += 1

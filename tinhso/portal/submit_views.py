@@ -24,9 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tinhso.accounts.models import Agency
-from tinhso.core.files import UploadRejected
+from tinhso.core.errors import Refusal
 from tinhso.dossiers import transitions as tr
-from tinhso.edocs.services import EDocError
 from tinhso.portal import drafts, edocs_seam
 from tinhso.portal.access import citizen_required, current_user, own_dossier
 from tinhso.portal.checklist import (
@@ -232,11 +231,7 @@ def submit_form(request: HttpRequest, code: str, agency_code: str) -> HttpRespon
                         "declared_at": timezone.now().isoformat(),
                     },
                 )
-            except tr.DossierError as exc:
-                form.add_error(None, plain(exc.message))
-            except UploadRejected as exc:
-                form.add_error(None, plain(exc.message))
-            except EDocError as exc:  # a stored document revoked or expired since the form was shown
+            except Refusal as exc:  # a rule, a bad file, a stored document revoked or expired meanwhile
                 form.add_error(None, plain(exc.message))
             except Http404:  # a stored document that is not (or no longer) the citizen's
                 form.add_error(
