@@ -8,7 +8,6 @@ a decimal point, empty for no value; XLSX with openpyxl, a title line, the perio
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,15 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from tinhso.core.working_time import VIETNAM_TZ
 from tinhso.dossiers.models import Dossier
 from tinhso.reports.dashboard import Load, Ranked, TrendPoint
-from tinhso.reports.exports import CSV_TYPE, XLSX_TYPE
+from tinhso.reports.exports import BOM, CSV_TYPE, XLSX_TYPE, attachment, local_time
 
 __all__ = [
     "TABLE_KEYS",
@@ -38,7 +35,6 @@ __all__ = [
     "workload_table",
 ]
 
-BOM = "\ufeff"
 TABLE_KEYS = ("xu-huong", "don-vi", "thu-tuc", "can-bo", "sap-den-han")
 
 
@@ -95,12 +91,6 @@ def workload_table(loads: Sequence[Load]) -> DashTable:
     )
 
 
-def _local(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return timezone.localtime(value, VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
-
-
 def due_soon_table(dossiers: Sequence[Dossier]) -> DashTable:
     return DashTable(
         "sap-den-han",
@@ -113,17 +103,11 @@ def due_soon_table(dossiers: Sequence[Dossier]) -> DashTable:
                 d.procedure.name,
                 d.agency.name,
                 (d.holder.full_name or d.holder.username) if d.holder else "",
-                _local(d.due_at),
+                local_time(d.due_at),
             ]
             for i, d in enumerate(dossiers, start=1)
         ],
     )
-
-
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def table_csv(table: DashTable, filename: str) -> HttpResponse:
@@ -134,7 +118,8 @@ def table_csv(table: DashTable, filename: str) -> HttpResponse:
     for row in table.rows:
         writer.writerow(["" if v is None else str(v) for v in row])
     response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type=CSV_TYPE)
-    return _attachment(response, f"{filename}.csv")
+    attachment(response, f"{filename}.csv")
+    return response
 
 
 def table_xlsx(table: DashTable, context: str, filename: str) -> HttpResponse:
@@ -153,4 +138,6 @@ def table_xlsx(table: DashTable, context: str, filename: str) -> HttpResponse:
         sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
     out = io.BytesIO()
     book.save(out)
-    return _attachment(HttpResponse(out.getvalue(), content_type=XLSX_TYPE), f"{filename}.xlsx")
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    attachment(response, f"{filename}.xlsx")
+    return response

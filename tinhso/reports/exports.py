@@ -31,10 +31,13 @@ from tinhso.dossiers.models import Channel, Dossier, Punctuality, Status
 from tinhso.reports.stats import GROUPS, TABLES, UNKNOWN_RATIOS, Report, Row, Table
 
 __all__ = [
+    "BOM",
     "CSV_TYPE",
     "XLSX_TYPE",
+    "attachment",
     "dossiers_csv",
     "dossiers_xlsx",
+    "local_time",
     "report_csv",
     "report_xlsx",
     "table_header",
@@ -46,7 +49,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOM = "\ufeff"
 
 
-def _attachment(response: HttpResponse | StreamingHttpResponse, filename: str) -> None:
+def attachment(response: HttpResponse | StreamingHttpResponse, filename: str) -> None:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
 
@@ -89,7 +92,7 @@ def report_csv(report: Report, table_key: str) -> HttpResponse:
     for values in table_values(report, table):
         writer.writerow([_csv_text(v) for v in values])
     response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type=CSV_TYPE)
-    _attachment(response, f"thong-ke-{table.key}-{report.period.slug}.csv")
+    attachment(response, f"thong-ke-{table.key}-{report.period.slug}.csv")
     return response
 
 
@@ -175,14 +178,14 @@ def report_xlsx(report: Report, definitions: Iterable[tuple[str, str]]) -> HttpR
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    _attachment(response, f"thong-ke-{report.period.slug}.xlsx")
+    attachment(response, f"thong-ke-{report.period.slug}.xlsx")
     return response
 
 
 # --- The dossiers behind a number --------------------------------------------------------------------
 
 
-def _local(value: dt.datetime | None) -> str:
+def local_time(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return timezone.localtime(value, VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
@@ -230,11 +233,11 @@ def _list_rows(qs: QuerySet[Dossier]) -> Iterator[list[str]]:
             pname,
             str(channels.get(channel, channel)),
             str(states.get(status, status)),
-            _local(received),
-            _local(due),
-            _local(finished),
+            local_time(received),
+            local_time(due),
+            local_time(finished),
             str(punctual.get(punctuality, "")),
-            _local(closed),
+            local_time(closed),
         ]
 
 
@@ -253,7 +256,7 @@ def dossiers_csv(qs: QuerySet[Dossier], filename: str) -> StreamingHttpResponse:
             yield writer.writerow(row).encode("utf-8")
 
     response = StreamingHttpResponse(lines(), content_type=CSV_TYPE)
-    _attachment(response, f"{filename}.csv")
+    attachment(response, f"{filename}.csv")
     return response
 
 
@@ -267,5 +270,5 @@ def dossiers_xlsx(qs: QuerySet[Dossier], filename: str, title: str) -> HttpRespo
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    _attachment(response, f"{filename}.xlsx")
+    attachment(response, f"{filename}.xlsx")
     return response
