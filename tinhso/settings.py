@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "tinhso.procedures",
     "tinhso.notifications",
     "tinhso.edocs",
+    "tinhso.payments",
     "tinhso.dossiers",
     "tinhso.reports",
     "tinhso.backoffice",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("tinhso.procedures.urls")),
     path("", include("tinhso.backoffice.urls")),
     path("", include("tinhso.edocs.urls")),
+    path("", include("tinhso.payments.urls")),
     path("", include("tinhso.portal.signup_urls")),
     path("", include("tinhso.backoffice.feedback_urls")),
     path("", include("tinhso.portal.rating_urls")),
