@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from bench import due_time, intake, worklist
-from bench.spec import Benchmark, CpuBenchmark, Database
+from bench import dashboard, due_time, intake, reports, volume, worklist
+from bench.spec import Benchmark, CpuBenchmark
 
 __all__ = ["BENCHMARKS", "Benchmark", "CpuBenchmark", "by_name"]
 
@@ -58,7 +58,7 @@ def _worklist() -> Benchmark:
         setup=worklist.setup,
         workload=worklist.workload,
         check=worklist.check,
-        database=Database(name="tinhso_bench_volume", version=worklist.data_version),
+        database=volume.DATABASE,
     )
 
 
@@ -70,6 +70,33 @@ def _due_time() -> CpuBenchmark:
             "real calendar, vs numpy.busday_offset on the same days"
         ),
         run=due_time.run,
+    )
+
+
+def _dashboard() -> Benchmark:
+    return Benchmark(
+        name="dashboard_leader",
+        description=(
+            "the leaders' dashboard page (this year, the whole province) as a leader of the province, on "
+            f"{volume.DOSSIERS:,} generated dossiers"
+        ),
+        setup=dashboard.setup,
+        workload=dashboard.workload,
+        check=dashboard.check,
+        database=volume.DATABASE,
+    )
+
+
+def _reports_yearly() -> CpuBenchmark:
+    return CpuBenchmark(
+        name="reports_yearly",
+        description=(
+            f"the yearly province-wide statistics report and Decision 766 index on {volume.DOSSIERS:,} "
+            "generated dossiers, vs one hand-written SQL query of the same on-time figures"
+        ),
+        run=reports.run,
+        setup=reports.setup,
+        database=volume.DATABASE,
     )
 
 
@@ -98,6 +125,8 @@ BENCHMARKS: list[Benchmark | CpuBenchmark] = [
         one_ward=True,
     ),
     _worklist(),
+    _reports_yearly(),
+    _dashboard(),
     _due_time(),
 ]
 

@@ -87,31 +87,47 @@ def _run(selected: list[Benchmark | CpuBenchmark], settings: Settings) -> list[s
     failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="tinhso-bench-") as scratch:
         var = Path(scratch) / "var"
-        for cpu in (b for b in selected if isinstance(b, CpuBenchmark)):
+        for cpu in (b for b in selected if isinstance(b, CpuBenchmark) and b.database is None):
             _django(server.production_env(var))  # product modules import; no database is touched
             if not _run_cpu(cpu):
                 failed.append(cpu.name)
-        for database, group in _by_database([b for b in selected if isinstance(b, Benchmark)]):
+        for database, group in _by_database(selected):
             env = server.production_env(var, database.name)
             workloads = _prepare(env, database, group, fresh=settings.fresh)
+            for cpu in (b for b in group if isinstance(b, CpuBenchmark)):
+                _django(env)  # on the database, before its server starts: nothing else loads the machine
+                from django.db import connections
+
+                try:
+                    if not _run_cpu(cpu):
+                        failed.append(cpu.name)
+                finally:
+                    connections.close_all()
+            http = [b for b in group if isinstance(b, Benchmark)]
+            if not http:
+                continue
             log = Path(scratch) / f"gunicorn-{database.name}.log"
             with server.gunicorn(env, log) as port:
-                for benchmark in group:
+                for benchmark in http:
                     if not _run_http(port, env, benchmark, workloads[benchmark.name], settings):
                         failed.append(benchmark.name)
     return failed
 
 
-def _by_database(benchmarks: list[Benchmark]) -> list[tuple[Database, list[Benchmark]]]:
-    """The benchmarks grouped by database, in the registry's order of first use."""
-    groups: dict[str, tuple[Database, list[Benchmark]]] = {}
+Grouped = Benchmark | CpuBenchmark
+
+
+def _by_database(benchmarks: list[Grouped]) -> list[tuple[Database, list[Grouped]]]:
+    """The benchmarks that use a database grouped by it, in the registry's order of first use."""
+    groups: dict[str, tuple[Database, list[Grouped]]] = {}
     for benchmark in benchmarks:
-        groups.setdefault(benchmark.database.name, (benchmark.database, []))[1].append(benchmark)
+        if benchmark.database is not None:
+            groups.setdefault(benchmark.database.name, (benchmark.database, []))[1].append(benchmark)
     return list(groups.values())
 
 
 def _prepare(
-    env: dict[str, str], database: Database, group: list[Benchmark], *, fresh: bool
+    env: dict[str, str], database: Database, group: list[Grouped], *, fresh: bool
 ) -> dict[str, Workload]:
     """Database, static files, reference data, each benchmark's setup; each benchmark's workload."""
     started = time.monotonic()
@@ -132,7 +148,7 @@ def _prepare(
     if any(benchmark.needs_django for benchmark in group):
         workloads = _django_setup(env, group)
     else:
-        workloads = {benchmark.name: benchmark.resolve_workload() for benchmark in group}
+        workloads = {b.name: b.resolve_workload() for b in group if isinstance(b, Benchmark)}
     if version is not None and not kept:
         server.record_stamp(database.name, {"version": version, "made": datetime.date.today().isoformat()})
     print(f"set up in {time.monotonic() - started:.1f} s", flush=True)
@@ -168,7 +184,7 @@ def _django(env: dict[str, str]) -> None:
         ContentType.objects.clear_cache()  # ids differ from one database to the other
 
 
-def _django_setup(env: dict[str, str], group: list[Benchmark]) -> dict[str, Workload]:
+def _django_setup(env: dict[str, str], group: list[Grouped]) -> dict[str, Workload]:
     """Run the setups and resolve the workloads in this process, with Django on the group's database."""
     _django(env)
     from django.db import connections
@@ -178,7 +194,7 @@ def _django_setup(env: dict[str, str], group: list[Benchmark]) -> dict[str, Work
             if benchmark.setup is not None:
                 print(f"setup: {benchmark.name}", flush=True)
                 benchmark.setup()
-        return {benchmark.name: benchmark.resolve_workload() for benchmark in group}
+        return {b.name: b.resolve_workload() for b in group if isinstance(b, Benchmark)}
     finally:
         connections.close_all()  # hold no connection while the server is measured
 

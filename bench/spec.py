@@ -139,9 +139,20 @@ class CpuReport:
 
 @dataclass(frozen=True)
 class CpuBenchmark:
-    """A computation measured in the runner's process beside a baseline computing the same thing: no
-    server, no database; Django is configured (production settings) so product modules import."""
+    """A computation measured in the runner's process beside a baseline computing the same thing, with no
+    server; Django is configured (production settings) so product modules import.
+
+    Without `database` no database is touched. With one, the computation reads that database: the runner
+    prepares it as for an HTTP benchmark (kept or recreated, migrations, reference data, `setup`), then runs
+    `run` in its own process before the database's server starts, so nothing else loads the machine.
+    """
 
     name: str
     description: str
     run: Callable[[], CpuReport]
+    database: Database | None = None
+    setup: Callable[[], None] | None = None
+
+    @property
+    def needs_django(self) -> bool:
+        return self.setup is not None

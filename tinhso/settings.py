@@ -104,6 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"tinhso-test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DB_JIT", False):
+    # PostgreSQL's JIT compiles a statistics query's many FILTER expressions anew on every run: on a year of a
+    # province's dossiers that took longer than the query itself (bench reports_yearly). Off, unless DB_JIT=1.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 # --- Authentication -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -179,6 +183,10 @@ PROCEDURE_SEARCH_CACHE_SECONDS = env_int("PROCEDURE_SEARCH_CACHE_SECONDS", 600)
 # The public figures page (/so-lieu/) is computed from the dossiers at most this often (0: every visit).
 PUBLIC_FIGURES_CACHE_SECONDS = env_int("PUBLIC_FIGURES_CACHE_SECONDS", 300)
 
+# The leaders' dashboard (/bang-dieu-khien/): its figures for one period and scope are computed from the
+# dossiers at most this often per process (0: every visit); the page says when. The list of dossiers due
+# soon is always read live.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 # --- Dossiers ------------------------------------------------------------------------------------------
 # Uploaded papers (scans, phone photos, PDFs): checked by content in tinhso/core/files.py.
 DOSSIER_UPLOAD_MAX_BYTES = env_int("DOSSIER_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)

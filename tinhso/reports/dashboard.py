@@ -90,8 +90,16 @@ def trend_period(period: Period, *, now: dt.datetime | None = None) -> Period:
     return Period.custom(first.start, Period.month(last.year, last.month).end)
 
 
+# The figures each part shows (the statistics compute only these: `dossier_report(figures=…)`).
+ON_TIME_FIGURES = ("processed", "processed_early", "processed_on_time")
+TREND_FIGURES = ("received_new", *ON_TIME_FIGURES)
+RANKED_FIGURES = (*ON_TIME_FIGURES, "processed_late", "in_process_overdue")
+
+
 def monthly_trend(period: Period, scope: Scope, *, now: dt.datetime | None = None) -> list[TrendPoint]:
-    report = dossier_report(trend_period(period, now=now), scope, now=_now(now), group_by="month")
+    report = dossier_report(
+        trend_period(period, now=now), scope, now=_now(now), group_by="month", figures=TREND_FIGURES
+    )
     return [
         TrendPoint(
             key=r.key,
@@ -140,14 +148,16 @@ def late_units(
     period: Period, scope: Scope, *, now: dt.datetime | None = None, limit: int | None = TOP
 ) -> list[Ranked]:
     """The receiving units of the scope most often late in the period (statistics rows by `agency`)."""
-    return _ranked(dossier_report(period, scope, now=_now(now), group_by="agency"), limit)
+    report = dossier_report(period, scope, now=_now(now), group_by="agency", figures=RANKED_FIGURES)
+    return _ranked(report, limit)
 
 
 def late_procedures(
     period: Period, scope: Scope, *, now: dt.datetime | None = None, limit: int | None = TOP
 ) -> list[Ranked]:
     """The procedures of the scope most often late in the period (statistics rows by `procedure`)."""
-    return _ranked(dossier_report(period, scope, now=_now(now), group_by="procedure"), limit)
+    report = dossier_report(period, scope, now=_now(now), group_by="procedure", figures=RANKED_FIGURES)
+    return _ranked(report, limit)
 
 
 # --- Officials' workload and the dossiers about to go late -----------------------------------------------
@@ -221,7 +231,7 @@ def headline(*, now: dt.datetime | None = None) -> Headline:
     catalog = Procedure.objects.filter(current_version__isnull=False).aggregate(
         n=Count("pk"), full=Count("pk", filter=Q(online_level=OnlineLevel.FULL))
     )
-    total = dossier_report(Period.year(year), Scope(), now=now).total
+    total = dossier_report(Period.year(year), Scope(), now=now, figures=TREND_FIGURES).total
     return Headline(
         year=year,
         procedures=catalog["n"],

@@ -44,7 +44,8 @@ Counting rules (each stated once, here; the README repeats them for officials):
   applicant's own store when the file was attached (not one produced by the same dossier). The content
   hash, not the `edoc.reused` audit entries: an entry names the document, never the dossier it went into,
   while the hash ties the very file of the very dossier to the stored document.
-- **Satisfaction** (18 points): through the selectors of `tinhso.dossiers.ratings` and `.feedback`.
+- **Satisfaction** (18 points): the counts of the selectors of `tinhso.dossiers.ratings` and `.feedback`
+  (the dossiers' on the index's one pass over them, with the ratings selector's conditions).
   PETITION_PROCESSING_ON_TIME = (feedback answered early or on time + feedback unanswered and not yet due
   at the cut-off) / feedback received in the period (the reference wording counts those "đang xử lý trong
   hạn"); PETITION_HANDLING_SATISFACTION = `FeedbackSummary.handling_satisfaction_ratio`;
@@ -72,7 +73,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Agency
 from tinhso.dossiers import feedback as fb
-from tinhso.dossiers import ratings
 from tinhso.dossiers.models import (
     AnswerSatisfaction,
     Channel,
@@ -593,31 +593,37 @@ def _dossier_conditions(w: Window) -> dict[str, tuple[Q, Q]]:
 
     full_online = received & Q(procedure_version__online_level=OnlineLevel.FULL)
 
-    issues_result = Exists(ResultDocument.objects.filter(version=OuterRef("procedure_version_id")))
-    returned_approved = Q(returned_at__gte=w.since, returned_at__lt=cut, outcome=Outcome.APPROVED) & Q(
-        issues_result
+    # Conditions on other tables are uncorrelated `IN (subquery)`, read once into a hash by PostgreSQL, not
+    # `EXISTS` probed for each of a year's dossiers (as in `stats`). No subquery yields NULL: a NULL in
+    # `NOT (… IN …)` would make the condition unknown, and the dossier uncounted.
+    issues_result = Q(procedure_version_id__in=ResultDocument.objects.values("version_id"))
+    returned_approved = (
+        Q(returned_at__gte=w.since, returned_at__lt=cut, outcome=Outcome.APPROVED) & issues_result
     )
-    has_e_result = Exists(
-        EDocument.objects.filter(
-            kind=EDocument.Kind.RESULT, source_dossier_code=OuterRef("code"), revoked_at__isnull=True
-        )
+    has_e_result = Q(
+        code__in=EDocument.objects.filter(kind=EDocument.Kind.RESULT, revoked_at__isnull=True)
+        .exclude(source_dossier_code="")
+        .values("source_dossier_code")
     )
 
-    provided = DossierPaper.objects.filter(dossier=OuterRef("pk"), provided=True)
-    with_file = Exists(provided.filter(Exists(PaperFile.objects.filter(paper=OuterRef("pk")))))
-    without_file = Exists(provided.exclude(Exists(PaperFile.objects.filter(paper=OuterRef("pk")))))
+    provided = DossierPaper.objects.filter(provided=True)
+    has_file = Exists(PaperFile.objects.filter(paper=OuterRef("pk")))
+    with_file = Q(pk__in=provided.filter(has_file).values("dossier_id"))
+    without_file = Q(pk__in=provided.exclude(has_file).values("dossier_id"))
 
+    # A paper file whose content the applicant already had in their e-document store before the upload,
+    # from another dossier (or none): within the subquery, correlated to the file and its dossier only.
     stored_before = EDocument.objects.filter(
-        owner_id=OuterRef(OuterRef("applicant_user_id")),
+        owner_id=OuterRef("paper__dossier__applicant_user_id"),
         sha256=OuterRef("sha256"),
         created_at__lte=OuterRef("uploaded_at"),
-    ).exclude(source_dossier_code=OuterRef(OuterRef("code")))
-    reused = Exists(PaperFile.objects.filter(paper__dossier=OuterRef("pk")).filter(Exists(stored_before)))
+    ).exclude(source_dossier_code=OuterRef("paper__dossier__code"))
+    reused = Q(pk__in=PaperFile.objects.filter(Exists(stored_before)).values("paper__dossier_id"))
 
     finished_in_period = Q(finished_at__gte=w.since, finished_at__lt=w.until)  # as `receiving_satisfaction`
     unsatisfactory = (
-        Q(Exists(DossierRating.objects.filter(dossier=OuterRef("pk"), overall=Satisfaction.NOT_SATISFIED)))
-        | Q(Exists(Feedback.objects.filter(dossier=OuterRef("pk"))))
+        Q(pk__in=DossierRating.objects.filter(overall=Satisfaction.NOT_SATISFIED).values("dossier_id"))
+        | Q(pk__in=Feedback.objects.filter(dossier__isnull=False).values("dossier_id"))
         | Q(punctuality=Punctuality.LATE)
     )
     return {
@@ -630,9 +636,9 @@ def _dossier_conditions(w: Window) -> dict[str, tuple[Q, Q]]:
             full_online & Q(channel__in=_ONLINE_CHANNELS) & ~Q(return_method=ReturnMethod.COUNTER),
         ),
         "CHANNEL_SHARE": (received, received & Q(channel__in=_ONLINE_CHANNELS)),
-        "ORIGINAL_RESULT_AVAILABLE": (returned_approved, returned_approved & Q(has_e_result)),
-        "SO_HOA_GIAY_TO_GIAI_QUYET": (received, received & Q(with_file) & ~Q(without_file)),
-        "REUSED_DIGITIZED_DATA": (received, received & Q(reused)),
+        "ORIGINAL_RESULT_AVAILABLE": (returned_approved, returned_approved & has_e_result),
+        "SO_HOA_GIAY_TO_GIAI_QUYET": (received, received & with_file & ~without_file),
+        "REUSED_DIGITIZED_DATA": (received, received & reused),
         "DOSSIER_RECEIVING_SATISFACTION": (finished_in_period, finished_in_period & ~unsatisfactory),
     }
 
@@ -806,19 +812,17 @@ def _scored(
 
 def index766(*, agency: Agency | None, period: Period, now: dt.datetime | None = None) -> IndexResult:
     """The Decision 766 index of `agency` and the units under it (None: the province) over `period`, at
-    the period's end (or `now` while it runs). One aggregate query for the dossier counts, plus the ratings'
-    and feedback's selectors (see the module docstring for every rule)."""
+    the period's end (or `now` while it runs). One aggregate query for the dossier counts, plus the
+    feedback's selector (see the module docstring for every rule)."""
     w = Window.of(period, now)
     commune = is_commune_level(agency)
     applies = {i.code: (i.commune or not commune) for i in INDICATORS}
     scope = _agency_q(agency)
 
-    # DOSSIER_RECEIVING_SATISFACTION's counts come from its selector, below; its conditions serve the lists.
-    conditions = {
-        c: q
-        for c, q in _dossier_conditions(w).items()
-        if applies[c] and c != "DOSSIER_RECEIVING_SATISFACTION"
-    }
+    # DOSSIER_RECEIVING_SATISFACTION is counted here too, on the same pass, with the very conditions of the
+    # ratings' selector (`ratings.receiving_satisfaction`, which the statistics pages read; a test holds
+    # the two equal): one scan of the year's dossiers instead of two.
+    conditions = {c: q for c, q in _dossier_conditions(w).items() if applies[c]}
     aggregates: dict[str, Count] = {}
     for code, (den, num) in conditions.items():
         aggregates[f"{code}__den"] = Count("pk", filter=den)
@@ -838,8 +842,7 @@ def index766(*, agency: Agency | None, period: Period, now: dt.datetime | None =
     )
     counts = Dossier.objects.filter(scope & relevant).aggregate(**aggregates) if aggregates else {}
 
-    # DOSSIER_RECEIVING_SATISFACTION and the PAKN indicators: the selectors the statistics pages read.
-    receiving = ratings.receiving_satisfaction(agency=agency, period=period)
+    # The PAKN indicators: the selector the statistics pages read.
     pakn = fb.feedback_summary(agency=agency, period=period, now=w.cutoff)
     pakn_on_time = pakn.answered_on_time + (pakn.open - pakn.overdue_open)
     no_pakn = pakn.received == 0
@@ -869,7 +872,9 @@ def index766(*, agency: Agency | None, period: Period, now: dt.datetime | None =
                 results[ind.code] = _scored(ind, numerator, pakn.answered, ind.max_points)
         elif ind.code == "DOSSIER_RECEIVING_SATISFACTION":
             maximum = (ind.max_points or Decimal(0)) + split
-            results[ind.code] = _scored(ind, receiving.satisfactory, receiving.dossiers, maximum, split_note)
+            results[ind.code] = _scored(
+                ind, counts[f"{ind.code}__num"], counts[f"{ind.code}__den"], maximum, split_note
+            )
         else:
             note: Promise | str = ""
             if ind.code == "PROVIDE_ONLINE_DOSSIER" and counts.get("online_unknown"):

@@ -348,3 +348,36 @@ def test_the_public_page_is_computed_at_most_once_per_cache_period(s: Scene, set
     assert stamp and stamp.group(0) in again
     settings.PUBLIC_FIGURES_CACHE_SECONDS = 0
     assert 'data-testid="received" data-value="9"' in Client().get("/so-lieu/").content.decode()
+
+
+def test_the_leaders_figures_are_kept_per_period_and_scope(s: Scene, settings: Any) -> None:
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    province, ward = logged_in(s.province_leader), logged_in(s.w.leader)
+    first = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
+    assert f'data-testid="late-don-vi-{s.w.other_ward.code}"' in first
+    stamp = re.search(r'data-testid="computed-at">[^<]*', first)
+    assert stamp is not None and "tính lại sau mỗi 60 giây" in stamp.group(0)
+
+    # The ward's leader asks for the same year: their own scope, never the province's kept figures.
+    own = ward.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
+    assert f'data-testid="late-don-vi-{s.w.ward.code}"' in own
+    assert f'data-testid="late-don-vi-{s.w.other_ward.code}"' not in own
+
+    # One more late dossier in March: the kept figures stay until they expire.
+    late = _ward_done(s.w, "2026-03-09 09:00", "2026-03-30 10:00")
+    assert late.punctuality == "late"
+    body = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
+    assert stamp.group(0) in body
+    assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>3<', body)
+    # The downloads read the same kept figures as the page.
+    rows = list(
+        csv.reader(
+            io.StringIO(province.get(f"/bang-dieu-khien/don-vi.csv?{YEAR_QUERY}").content.decode()[1:])
+        )
+    )
+    assert rows[1][1:4] == [s.w.ward.name, "4", "3"]
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    fresh = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
+    assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>4<', fresh)
+    assert "Số liệu tính trực tiếp từ hồ sơ lúc" in fresh

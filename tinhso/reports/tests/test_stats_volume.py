@@ -160,6 +160,11 @@ def test_random_periods_and_scopes_count_what_a_plain_reading_of_the_definitions
         report = dossier_report(period, scope, now=NOW)
         where = f"case {case}: {period.label}, {scope.label}"
         assert report.total.counts == {k: len(v) for k, v in expected.items()}, where
+        # A page that asks for some figures only (the dashboards) gets the same numbers and ratios.
+        some = [*rng.sample(list(FIGURES), 4), "processed", "processed_early", "processed_on_time"]
+        narrow = dossier_report(period, scope, now=NOW, figures=some)
+        assert narrow.total.counts == {k: len(expected[k]) for k in some}, (where, some)
+        assert narrow.total.ratios["on_time_ratio"] == report.total.ratios["on_time_ratio"], where
         assert report.total.balances, where
         for figure in FIGURES:
             behind = set(dossiers_behind(period, scope, figure, now=NOW).values_list("pk", flat=True))
