@@ -82,7 +82,7 @@ from tinhso.dossiers.tests.factories import World, at, world
 from tinhso.edocs.models import EDocument
 from tinhso.reports.periods import Period
 from tinhso.reports.scope import Scope
-from tinhso.reports.stats import FIGURES, dossier_report, dossiers_behind
+from tinhso.reports.stats import FIGURES, ReportError, dossier_report, dossiers_behind
 
 pytestmark = pytest.mark.django_db
 
@@ -278,6 +278,18 @@ def test_every_march_figure_is_the_hand_count_and_its_list_is_those_dossiers(w: 
         assert report.total.counts[figure] == len(expected), figure
         behind = set(dossiers_behind(MARCH, Scope(), figure, now=NOW).values_list("code", flat=True))
         assert behind == expected, figure
+
+
+def test_a_report_of_some_figures_counts_them_alike_and_refuses_unknown_ones(w: World) -> None:
+    ds = march(w)
+    some = ["supplement", "rated_not_satisfied", "processed_e_result", "received_digitised", "processed"]
+    report = dossier_report(MARCH, Scope(), now=NOW, figures=some)
+    assert report.total.counts == {k: len(MARCH_BY_HAND[k].split()) for k in some}
+    assert {ds[x].code for x in MARCH_BY_HAND["supplement"].split()} == {ds["K"].code}
+    assert report.total.ratios == {"e_result_ratio": Decimal("16.7")}  # only what its figures give
+    for wrong in (["nothing"], []):
+        with pytest.raises(ReportError):
+            dossier_report(MARCH, Scope(), now=NOW, figures=wrong)
 
 
 def test_the_march_shares_are_computed_from_the_counts_and_online_payment_is_unknown(w: World) -> None:
