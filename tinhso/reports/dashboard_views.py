@@ -41,8 +41,12 @@ DASHBOARD_KINDS = (
     ("quarter", gettext_lazy("Quý")),
     ("month", gettext_lazy("Tháng")),
 )
-# The dossiers due soon shown and exported: a unit's two days of work, not a whole province's backlog.
+# The dossiers due soon exported: a unit's two days of work, not a whole province's backlog.
 DUE_SOON_LIMIT = 200
+# Rows the page shows of the two long tables (the most urgent dossiers, the officials holding the most);
+# their downloads have every row. A province's page would otherwise list hundreds of each.
+DUE_SOON_SHOWN = 20
+WORKLOAD_SHOWN = 30
 
 
 def _user(request: HttpRequest) -> User:
@@ -77,11 +81,12 @@ def _read(request: HttpRequest) -> Ask:
     return Ask(period, scope, errors)
 
 
-def _figures(ask: Ask) -> tuple[dt.datetime, Any, Any, Any, Any]:
+def _figures(ask: Ask) -> tuple[str, dt.datetime, Any, Any, Any, Any]:
     """The computed figures of a period and scope (trend, units, procedures, workload) and when they were
     computed: from the dossiers, at most once every `DASHBOARD_CACHE_SECONDS` per period and scope — a
     province-wide year reads a million dossiers, and every leader who opens the page would read them again.
-    They do not depend on who asks: the scope is already what the asker may see (`scope_from_query`)."""
+    They do not depend on who asks: the scope is already what the asker may see (`scope_from_query`).
+    Returns the key too, for the page's sections drawn from them (kept with them, template `cache`)."""
     assert ask.period is not None and ask.scope is not None
     seconds = settings.DASHBOARD_CACHE_SECONDS
     raw = f"{sorted(ask.period.as_query().items())}|{sorted(ask.scope.as_query().items())}"
@@ -98,25 +103,31 @@ def _figures(ask: Ask) -> tuple[dt.datetime, Any, Any, Any, Any]:
         )
         if seconds > 0:
             cache.set(key, cached, seconds)
-    return cached
+    return (key, *cached)
 
 
-def _tables(request: HttpRequest, ask: Ask) -> dict[str, Any]:
-    """Every table of the page, computed once (the page and the downloads read the same)."""
+def _tables(request: HttpRequest, ask: Ask, *, soon_limit: int = DUE_SOON_LIMIT) -> dict[str, Any]:
+    """Every table of the page, computed once (the page and the downloads read the same); the page reads
+    only the `soon_limit` most urgent dossiers due soon, and how many there are."""
     assert ask.period is not None and ask.scope is not None
-    computed_at, trend, units, procedures, loads = _figures(ask)
+    key, computed_at, trend, units, procedures, loads = _figures(ask)
+    due = dashboard.due_soon(_user(request), ask.scope, now=timezone.now())
     soon = list(
-        dashboard.due_soon(_user(request), ask.scope, now=timezone.now()).select_related("holder")[
-            :DUE_SOON_LIMIT
+        due.select_related(None)  # the worklist's procedure version (kilobytes a row) is not shown here
+        .select_related("procedure", "agency", "holder")
+        .only("code", "due_at", "procedure__name", "agency__name", "holder__full_name", "holder__username")[
+            :soon_limit
         ]
     )
     return {
         "computed_at": computed_at,
+        "figures_key": f"{key}:{computed_at.timestamp()}",
         "trend": trend,
         "units": units,
         "procedures": procedures,
         "loads": loads,
         "soon": soon,
+        "soon_total": due.count() if len(soon) == soon_limit else len(soon),
         "tables": {
             "xu-huong": files.trend_table(trend),
             "don-vi": files.units_table(units),
@@ -166,7 +177,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     }
     if not ask.errors:
         assert ask.period is not None and ask.scope is not None
-        data = _tables(request, ask)
+        data = _tables(request, ask, soon_limit=DUE_SOON_SHOWN)
         values = ask.period.as_query() | ask.scope.as_query() | values
         downloads = {
             key.replace("-", "_"): {
@@ -184,6 +195,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
                     title=_("Số hồ sơ giải quyết quá hạn theo đơn vị"),
                 ),
             },
+            "loads_shown": data["loads"][:WORKLOAD_SHOWN],
+            "loads_more": len(data["loads"]) > WORKLOAD_SHOWN,
             "unit_rows": [(r, _late_href(ask, "agency", r.key)) for r in data["units"]],
             "procedure_rows": [(r, _late_href(ask, "procedure", r.key)) for r in data["procedures"]],
             "statistics": f"{reverse('reports:report')}?{ask.params(group='agency')}",

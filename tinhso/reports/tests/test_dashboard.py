@@ -381,3 +381,27 @@ def test_the_leaders_figures_are_kept_per_period_and_scope(s: Scene, settings: A
     fresh = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
     assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>4<', fresh)
     assert "Số liệu tính trực tiếp từ hồ sơ lúc" in fresh
+
+
+def test_the_page_shows_the_first_rows_of_long_tables_and_the_downloads_have_them_all(
+    s: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinhso.reports import dashboard_views
+
+    monkeypatch.setattr(dashboard_views, "WORKLOAD_SHOWN", 1)
+    c = logged_in(s.province_leader)
+    body = c.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
+    table = body[
+        body.index('data-table="can-bo"') : body.index("</table>", body.index('data-table="can-bo"'))
+    ]
+    assert table.count("<tr data-row=") == 1
+    note = re.search(r'data-testid="shown-can-bo">([^<]*)<', body)
+    holding = len(dashboard.workload(Scope()))
+    assert holding >= 2
+    assert note is not None and note.group(1).startswith(
+        f"1 cán bộ giữ nhiều hồ sơ nhất trong {holding} cán bộ"
+    )
+    rows = list(
+        csv.reader(io.StringIO(c.get(f"/bang-dieu-khien/can-bo.csv?{YEAR_QUERY}").content.decode()[1:]))
+    )
+    assert len(rows) == 1 + holding  # the header and every official
