@@ -81,20 +81,32 @@ def _read(request: HttpRequest) -> Ask:
     return Ask(period, scope, errors)
 
 
+# Kept figures older than DASHBOARD_CACHE_SECONDS are still served, up to this many times that age, while one
+# request recomputes them: the others do not all read the million dossiers at the same moment.
+STALE_FACTOR = 10
+
+
+def figures_key(period: Period, scope: Scope) -> str:
+    raw = f"{sorted(period.as_query().items())}|{sorted(scope.as_query().items())}"
+    return "reports:dashboard:v1:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
 def _figures(ask: Ask) -> tuple[str, dt.datetime, Any, Any, Any, Any]:
     """The computed figures of a period and scope (trend, units, procedures, workload) and when they were
     computed: from the dossiers, at most once every `DASHBOARD_CACHE_SECONDS` per period and scope — a
     province-wide year reads a million dossiers, and every leader who opens the page would read them again.
-    They do not depend on who asks: the scope is already what the asker may see (`scope_from_query`).
-    Returns the key too, for the page's sections drawn from them (kept with them, template `cache`)."""
+    When they are due, the one request that takes the recomputation (`cache.add` of a lock key) computes
+    them; requests meanwhile get the previous ones, whose time the page shows. They do not depend on who
+    asks: the scope is already what the asker may see (`scope_from_query`). Returns the key too, for the
+    page's sections drawn from them (kept with them, template `cache`)."""
     assert ask.period is not None and ask.scope is not None
     seconds = settings.DASHBOARD_CACHE_SECONDS
-    raw = f"{sorted(ask.period.as_query().items())}|{sorted(ask.scope.as_query().items())}"
-    key = "reports:dashboard:v1:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
-    cached = cache.get(key) if seconds > 0 else None
-    if cached is None:
+    key = figures_key(ask.period, ask.scope)
+    kept = cache.get(key) if seconds > 0 else None
+    due = kept is None or (timezone.now() - kept[0]).total_seconds() >= seconds
+    if due and (kept is None or cache.add(f"{key}:computing", 1, seconds)):
         now = timezone.now()
-        cached = (
+        kept = (
             now,
             dashboard.monthly_trend(ask.period, ask.scope, now=now),
             dashboard.late_units(ask.period, ask.scope, now=now),
@@ -102,8 +114,10 @@ def _figures(ask: Ask) -> tuple[str, dt.datetime, Any, Any, Any, Any]:
             dashboard.workload(ask.scope, now=now),
         )
         if seconds > 0:
-            cache.set(key, cached, seconds)
-    return (key, *cached)
+            cache.set(key, kept, seconds * STALE_FACTOR)
+            cache.delete(f"{key}:computing")
+    assert kept is not None
+    return (key, *kept)
 
 
 def _tables(request: HttpRequest, ask: Ask, *, soon_limit: int = DUE_SOON_LIMIT) -> dict[str, Any]:

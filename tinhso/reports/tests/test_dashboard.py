@@ -405,3 +405,28 @@ def test_the_page_shows_the_first_rows_of_long_tables_and_the_downloads_have_the
         csv.reader(io.StringIO(c.get(f"/bang-dieu-khien/can-bo.csv?{YEAR_QUERY}").content.decode()[1:]))
     )
     assert len(rows) == 1 + holding  # the header and every official
+
+
+def test_due_figures_are_recomputed_by_one_request_while_the_others_get_the_previous_ones(
+    s: Scene, settings: Any
+) -> None:
+    import datetime as dt
+
+    from django.core.cache import cache
+
+    from tinhso.reports.dashboard_views import figures_key
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    c = logged_in(s.province_leader)
+    late_count = rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>(\d+)<'
+    assert re.findall(late_count, c.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()) == ["3"]
+    _ward_done(s.w, "2026-03-09 09:00", "2026-03-30 10:00")  # one more late dossier
+
+    key = figures_key(Period.year(2026), Scope(agency=s.province_leader.agency))
+    kept = cache.get(key)
+    assert kept is not None
+    cache.set(key, (kept[0] - dt.timedelta(seconds=61), *kept[1:]), 600)  # due: computed 61 s ago
+    cache.add(f"{key}:computing", 1, 60)  # another request is recomputing them
+    assert re.findall(late_count, c.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()) == ["3"]
+    cache.delete(f"{key}:computing")  # it is done (or failed): this request recomputes them
+    assert re.findall(late_count, c.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()) == ["4"]
