@@ -17,6 +17,7 @@ setup: env
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) load_reference_data
 	@$(MANAGE) load_catalog
+	@$(MANAGE) signing_dev_ca
 	@$(MANAGE) collectstatic --noinput --verbosity 0
 
 run: setup

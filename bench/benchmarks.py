@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from bench import dashboard, due_time, intake, reports, volume, worklist
+from bench import dashboard, due_time, intake, reports, signing, volume, worklist
 from bench.spec import Benchmark, CpuBenchmark
 
 __all__ = ["BENCHMARKS", "Benchmark", "CpuBenchmark", "by_name"]
@@ -100,6 +100,17 @@ def _reports_yearly() -> CpuBenchmark:
     )
 
 
+def _signing() -> CpuBenchmark:
+    return CpuBenchmark(
+        name="signing",
+        description=(
+            "result notices rendered and signed (PAdES B-B, an agency certificate of an in-memory CA) vs "
+            "the same notices rendered without signing"
+        ),
+        run=signing.run,
+    )
+
+
 BENCHMARKS: list[Benchmark | CpuBenchmark] = [
     Benchmark(
         name="agency_search",
@@ -128,6 +139,7 @@ BENCHMARKS: list[Benchmark | CpuBenchmark] = [
     _reports_yearly(),
     _dashboard(),
     _due_time(),
+    _signing(),
 ]
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from tinhso.core.tests.signing_support import _dev_ca_dir, signing_dir  # noqa: F401 (fixtures)
+
 # ======================================================================================================
 # Reference data and browser fixtures (written with the public pages; tinhso/accounts/tests/test_pages.py
 # and test_browser.py are their first users)
@@ -181,3 +183,11 @@ def _empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _signing(request: pytest.FixtureRequest) -> None:
+    """Every test signs as development does, with the test CA of a temporary directory
+    (`signing_support.signing_dir`): results and forms are signed whether or not the developer's
+    var/signing exists, so a run on a fresh clone and one on a developer's machine test the same thing."""
+    request.getfixturevalue("signing_dir")

@@ -6,6 +6,7 @@ without its secrets.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from datetime import timedelta
@@ -103,11 +104,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"tinhso-test-{os.getpid()}.sqlite3")
     }
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DB_JIT", False):
     # PostgreSQL's JIT compiles a statistics query's many FILTER expressions anew on every run: on a year of a
     # province's dossiers that took longer than the query itself (bench reports_yearly). Off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -182,11 +183,11 @@ TINHSO_AGENCY_LEVEL1_CODE = env_str("TINHSO_AGENCY_LEVEL1_CODE", "H60")
 PROCEDURE_SEARCH_CACHE_SECONDS = env_int("PROCEDURE_SEARCH_CACHE_SECONDS", 600)
 # The public figures page (/so-lieu/) is computed from the dossiers at most this often (0: every visit).
 PUBLIC_FIGURES_CACHE_SECONDS = env_int("PUBLIC_FIGURES_CACHE_SECONDS", 300)
-
 # The leaders' dashboard (/bang-dieu-khien/): its figures for one period and scope are computed from the
 # dossiers at most this often per process (0: every visit); the page says when. The list of dossiers due
 # soon is always read live.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+
 # --- Dossiers ------------------------------------------------------------------------------------------
 # Uploaded papers (scans, phone photos, PDFs): checked by content in tinhso/core/files.py.
 DOSSIER_UPLOAD_MAX_BYTES = env_int("DOSSIER_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
@@ -207,6 +208,30 @@ FEEDBACK_KIOSK_SCANS = (env_int("FEEDBACK_KIOSK_SCANS_PER_10_MIN", 60), 600)
 FEEDBACK_KIOSK_TOKEN_SECONDS = env_int("FEEDBACK_KIOSK_TOKEN_SECONDS", 600)
 # Files above this size are streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Signing (tinhso/core/signing.py) ----------------------------------------------------------------------
+# Results and forms are signed (PAdES) with the issuing agency's certificate. An agency's key and certificate
+# are found under SIGNING_DIR/agencies/<agency code>/ (key.pem + cert.pem [+ chain.pem], or signer.p12 whose
+# passphrase is in the env var SIGNING_P12_PASSPHRASE), or named explicitly in SIGNING_AGENCY_CREDENTIALS
+# (JSON: {"<code>": {"pkcs12": "/path.p12", "passphrase_env": "VAR"} or {"key": …, "cert": …, "chain": …}}).
+SIGNING_DIR = Path(env_str("SIGNING_DIR", str(VAR_DIR / "signing")))
+SIGNING_AGENCY_CREDENTIALS: dict[str, dict[str, str]] = json.loads(
+    env_str("SIGNING_AGENCY_CREDENTIALS", "") or "{}"
+)
+# PEM or DER files of the roots a signature must chain to (the national root CA's, comma-separated).
+SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [])
+# The development CA of SIGNING_DIR/dev-ca/ (`manage.py signing_dev_ca`): trusted, and it issues an
+# in-memory certificate to an agency that has none. Never in production.
+SIGNING_DEV_CA = env_bool("SIGNING_DEV_CA", DEBUG)
+# An RFC 3161 time-stamping authority: signatures become PAdES B-T instead of B-B. Empty: none reachable.
+SIGNING_TSA_URL = env_str("SIGNING_TSA_URL", "")
+# The public address printed in the QR code of a signed paper (scheme and host, no trailing slash).
+SIGNING_VERIFY_BASE_URL = env_str(
+    "SIGNING_VERIFY_BASE_URL",
+    "http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else ""),
+).rstrip("/")
+# The largest PDF the public verification page accepts.
+SIGNING_VERIFY_MAX_BYTES = env_int("SIGNING_VERIFY_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- Notifications (tinhso/notifications/README.md) -------------------------------------------------------
 # SMS through the provider's HTTP API ("http") or written to the log ("console", development).

@@ -1,8 +1,12 @@
 """The forms Mẫu 01–07 of a dossier, rendered from its data and its events (`paper_forms` draws them).
 
-A form is never stored: it is drawn again from the event that issued it, which holds everything it
-prints (the deadline, the checklist of a supplement request, the reason of a refusal), so the paper and the
-record cannot disagree. The register number of Mẫu 01 (*số thứ tự trong sổ theo dõi*) is the dossier's rank
+A form is drawn from the event that issued it, which holds everything it prints (the deadline, the
+checklist of a supplement request, the reason of a refusal), so the paper and the record cannot disagree.
+The result and the forms handed to the applicant (Mẫu 01–05) are then signed with the agency's certificate
+and entered in the register of signed papers (`edocs.register`) the first time they are asked for; the
+register keeps that signed copy, so the same paper asked for again is the same file with the same QR code.
+
+The register number of Mẫu 01 (*số thứ tự trong sổ theo dõi*) is the dossier's rank
 among the unit's receptions of the year, by reception time: continuous from 01, and stable because
 receptions are never deleted or re-dated.
 """
@@ -15,15 +19,29 @@ from collections.abc import Sequence
 from django.db.models import Q
 from django.utils import timezone
 
-from tinhso.accounts.models import Agency
+from tinhso.accounts.models import Agency, User
 from tinhso.dossiers import paper_forms as pf
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierPaper, Punctuality, Status
+from tinhso.edocs.models import SignedDocument
+from tinhso.edocs.register import signed_document_issue
 from tinhso.procedures.templatetags.procedure_format import duration
 
 FORM_ACTIONS = {"01": "receive", "02": "request_supplement", "03": "refuse", "04": "extend", "05": "stop"}
 PER_DOSSIER_FORMS = ("01", "02", "03", "04", "05", "06")
 # The forms handed to the applicant; Mẫu 06, the control sheet, travels with the dossier inside the agencies.
 APPLICANT_FORMS = ("01", "02", "03", "04", "05")
+# Signed (PAdES, the agency's certificate): the papers the agency issues to the applicant with legal effect,
+# the result, and Mẫu 01–05 (the receipt with its appointment, the supplement request, the refusal, the
+# apology with its new date, the stop notice), each of which the applicant may have to show someone else.
+# Mẫu 06 (the control sheet) and Mẫu 07 (the register book) stay inside the agencies: not signed.
+SIGNED_FORMS = APPLICANT_FORMS
+FORM_TITLES = {
+    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+    "04": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+    "05": "Thông báo dừng giải quyết hồ sơ",
+}
 
 
 class FormNotIssued(LookupError):
@@ -223,9 +241,11 @@ def _control_sheet(d: Dossier) -> bytes:
     return pf.render_mau06(data)
 
 
-def render_result(d: Dossier) -> bytes:
+def render_result(d: Dossier, *, actor: User | None = None) -> bytes:
     """The result notice of a decided dossier (approved or rejected), from its decision event: what the
-    applicant's e-document store receives when the result is returned."""
+    applicant's e-document store receives when the result is returned. Signed by the dossier's agency and
+    entered in the register of signed papers (`edocs.register`), once: asked for again, it is the same
+    file. Unsigned, with a note saying so, when the agency has no certificate."""
     event = (
         DossierEvent.objects.filter(dossier=d, action__in=["approve", "reject"])
         .select_related("actor")
@@ -247,7 +267,18 @@ def render_result(d: Dossier) -> bytes:
         signer_title=(event.actor.position if event.actor and event.actor.position else "Thủ trưởng cơ quan"),
         issued_on=_local(event.at).date(),
     )
-    return pf.render_result_notice(data)
+    approved = event.action == "approve"
+    title = "Thông báo kết quả giải quyết hồ sơ" if approved else "Thông báo không giải quyết hồ sơ"
+    return signed_document_issue(
+        issuer=d.agency,
+        render=lambda: pf.render_result_notice(data),
+        kind=SignedDocument.Kind.RESULT,
+        title=f"{title}: {d.procedure_version.name}",
+        source_dossier_code=d.code,
+        source_ref=f"result:{event.seq}",
+        signer_name=data.signer_name,
+        actor=actor,
+    ).content
 
 
 _RENDER = {
@@ -272,10 +303,29 @@ def issued_forms(d: Dossier, events: Sequence[DossierEvent] | None = None) -> li
     return sorted(forms)
 
 
-def render_form(d: Dossier, form: str) -> bytes:
+def render_form(d: Dossier, form: str, *, actor: User | None = None) -> bytes:
+    """Form `form` of the dossier. The forms handed to the applicant (`SIGNED_FORMS`) are signed by the
+    dossier's agency the first time they are asked for, and registered; asked for again, the registered
+    copy is returned (the same bytes, the same verification address)."""
     if form not in _RENDER:
         raise FormNotIssued(form)
-    return _RENDER[form](d)
+    if form not in SIGNED_FORMS:
+        return _RENDER[form](d)
+    event = _event(d, form)
+    signer = event.actor.full_name if event.actor else ""
+    if form == "01" and d.received_by is not None:
+        signer = d.received_by.full_name
+    return signed_document_issue(
+        issuer=d.agency,
+        render=lambda: _RENDER[form](d),
+        kind=SignedDocument.Kind.FORM,
+        form=form,
+        title=f"Mẫu {form}. {FORM_TITLES[form]}",
+        source_dossier_code=d.code,
+        source_ref=f"form:{form}:{event.seq}",
+        signer_name=signer,
+        actor=actor,
+    ).content
 
 
 def render_register(agency: Agency, year: int) -> bytes:

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.selectors import user_sees_everything
-from tinhso.edocs.models import EDocument, ShareLink
+from tinhso.edocs.models import EDocument, ShareLink, SignedDocument
 
 
 def _is_system_admin(request: HttpRequest) -> bool:
@@ -130,4 +130,38 @@ class ShareLinkAdmin(_ReadOnly):
         "revoked_at",
         "access_count",
         "last_accessed_at",
+    )
+
+
+@admin.register(SignedDocument)
+class SignedDocumentAdmin(_ReadOnly):
+    """The register of signed papers, read-only. Revoking is done from the paper's verification page (a
+    form shown to the issuing agency's leader and to system administrators), through the service."""
+
+    list_display = ["id", "title", "kind", "form", "issuer", "issued_at", "source_dossier_code", "revoked_at"]
+    list_filter = ["kind", "form", "issued_at"]
+    search_fields = ["=source_dossier_code", "=sha256", "=token", "=signer_fingerprint"]
+    list_select_related = ["issuer"]
+    ordering = ["-id"]
+    date_hierarchy = "issued_at"
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "token",
+        "kind",
+        "form",
+        "title",
+        "issuer",
+        "issuer_name",
+        "issued_at",
+        "source_dossier_code",
+        "source_ref",
+        "signer_subject",
+        "signer_fingerprint",
+        "signature_profile",
+        "sha256",
+        "size",
+        "created_by",
+        "revoked_at",
+        "revoked_reason",
+        "revoked_by",
     )

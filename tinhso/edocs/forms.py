@@ -70,3 +70,60 @@ class ShareForm(forms.Form):
         field.help_text = _("Từ 1 đến %(max)s ngày. Sau thời hạn này liên kết tự hết hiệu lực.") % {
             "max": maximum
         }
+
+
+class VerifyUploadForm(forms.Form):
+    """The PDF a person holds, to be checked against the register: a PDF by its content, within
+    `SIGNING_VERIFY_MAX_BYTES`. `cleaned_data["content"]` holds its bytes."""
+
+    file = forms.FileField(
+        label=_("Tệp PDF bạn đang giữ"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_large = False
+        self.not_pdf = False
+        self.fields["file"].help_text = _("Tệp PDF, tối đa %(mb)s MB.") % {
+            "mb": f"{_verify_limit() / 1048576:.0f}"
+        }
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = _verify_limit()
+        if upload.size is not None and upload.size > limit:
+            self.too_large = True
+            raise forms.ValidationError(
+                _("Tệp quá lớn: tối đa %(mb)s MB. Hãy tải lên đúng tệp PDF văn bản bạn nhận được.")
+                % {"mb": f"{limit / 1048576:.0f}"}
+            )
+        upload.seek(0)
+        content = upload.read(limit + 1)
+        if len(content) > limit:
+            self.too_large = True
+            raise forms.ValidationError(
+                _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": f"{limit / 1048576:.0f}"}
+            )
+        if content.lstrip()[:5] != b"%PDF-":
+            self.not_pdf = True
+            raise forms.ValidationError(
+                _("Tệp này không phải PDF. Văn bản ký số của Tỉnh Số là tệp PDF (đuôi .pdf).")
+            )
+        self.cleaned_data["content"] = content
+        return upload
+
+    def status_code(self) -> int:
+        if self.too_large:
+            return 413
+        return 415 if self.not_pdf else 400
+
+
+def _verify_limit() -> int:
+    return int(getattr(settings, "SIGNING_VERIFY_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+class RevokeSignedForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do thu hồi"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -8,6 +8,7 @@ foreign key, and knows nothing else of dossiers.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -134,3 +135,84 @@ class ShareLink(models.Model):
 
     def is_active(self, now: dt.datetime | None = None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+def signed_upload_to(instance: Any, filename: str) -> str:
+    """`signed/<yyyy>/<mm>/<token>.pdf`: the issued copy kept by the register (never served by URL)."""
+    today = timezone.localdate()
+    return f"signed/{today:%Y}/{today:%m}/{instance.token}.pdf"
+
+
+class SignedDocumentQuerySet(models.QuerySet["SignedDocument"]):
+    def active(self) -> SignedDocumentQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class SignedDocument(models.Model):
+    """An entry of the register of signed papers (*sổ đăng ký văn bản đã ký số*): a result or a form an
+    agency issued as a PAdES-signed PDF. `token` is the public, random part of the verification address
+    printed in the paper's QR code; `sha256` is the hash of the signed bytes, so a file someone holds can
+    be matched to its entry; the issued copy itself is kept (`file`) so that the same paper asked for again
+    is the same file, not a new signature."""
+
+    class Kind(models.TextChoices):
+        RESULT = "result", _("Kết quả giải quyết thủ tục hành chính")
+        FORM = "form", _("Biểu mẫu giao cho người nộp hồ sơ")
+
+    token = models.CharField(_("mã xác thực"), max_length=64, unique=True)
+    sha256 = models.CharField(_("mã băm SHA-256 của văn bản đã ký"), max_length=64, db_index=True)
+    kind = models.CharField(_("loại văn bản"), max_length=12, choices=Kind.choices)
+    form = models.CharField(_("mẫu số"), max_length=4, blank=True)
+    title = models.CharField(_("tên văn bản"), max_length=255)
+    issuer = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("cơ quan ban hành")
+    )
+    # The name as printed when signed (an agency may be renamed later).
+    issuer_name = models.CharField(_("tên cơ quan khi ký"), max_length=255)
+    signer_subject = models.CharField(_("chủ thể chứng thư số"), max_length=255)
+    signer_fingerprint = models.CharField(_("dấu vân tay chứng thư số (SHA-256)"), max_length=64)
+    signature_profile = models.CharField(_("chuẩn chữ ký"), max_length=20)
+    issued_at = models.DateTimeField(_("thời điểm ký"))
+    source_dossier_code = models.CharField(_("mã hồ sơ nguồn"), max_length=64, db_index=True)
+    # What in the dossier issued it, e.g. "result:14" or "form:01:3" (the event's sequence number): the same
+    # paper asked for again finds its entry instead of being signed twice.
+    source_ref = models.CharField(_("nguồn trong hồ sơ"), max_length=64)
+    file = models.FileField(_("bản đã ký"), storage=edoc_storage, upload_to=signed_upload_to, max_length=255)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người thực hiện"),
+    )
+    revoked_at = models.DateTimeField(_("thời điểm thu hồi"), null=True, blank=True)
+    revoked_reason = models.CharField(_("lý do thu hồi"), max_length=500, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người thu hồi"),
+    )
+
+    objects = SignedDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("văn bản đã ký số")
+        verbose_name_plural = _("sổ đăng ký văn bản đã ký số")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_dossier_code", "source_ref"], name="signed_doc_unique_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.source_dossier_code})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -24,3 +24,4 @@ def official(reference_data: None) -> User:
 @pytest.fixture
 def sysadmin(reference_data: None) -> User:
     return people.official(roles=(Role.SYSTEM_ADMIN,))
+
