@@ -142,12 +142,13 @@ def _tables(request: HttpRequest, ask: Ask, *, soon_limit: int = DUE_SOON_LIMIT)
         "loads": loads,
         "soon": soon,
         "soon_total": due.count() if len(soon) == soon_limit else len(soon),
+        # Built when a download asks for one, not for every page.
         "tables": {
-            "xu-huong": files.trend_table(trend),
-            "don-vi": files.units_table(units),
-            "thu-tuc": files.procedures_table(procedures),
-            "can-bo": files.workload_table(loads),
-            "sap-den-han": files.due_soon_table(soon),
+            "xu-huong": lambda: files.trend_table(trend),
+            "don-vi": lambda: files.units_table(units),
+            "thu-tuc": lambda: files.procedures_table(procedures),
+            "can-bo": lambda: files.workload_table(loads),
+            "sap-den-han": lambda: files.due_soon_table(soon),
         },
     }
 
@@ -228,7 +229,7 @@ def _download(request: HttpRequest, key: str) -> tuple[Ask, files.DashTable | No
     ask = _read(request)
     if ask.errors:
         return ask, None
-    return ask, _tables(request, ask)["tables"][key]
+    return ask, _tables(request, ask)["tables"][key]()
 
 
 def _bad_request(ask: Ask) -> HttpResponse:
