@@ -24,4 +24,3 @@ def official(reference_data: None) -> User:
 @pytest.fixture
 def sysadmin(reference_data: None) -> User:
     return people.official(roles=(Role.SYSTEM_ADMIN,))
-
