@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tinhso.backoffice import views
+from tinhso.backoffice import payments_views, views
 
 app_name = "backoffice"
 
@@ -23,4 +23,30 @@ urlpatterns = [
         views.paper_file_view,
         name="paper_file",
     ),
+    # Fees: a dossier's payments at the counter, the reconciliation queue, bank statements.
+    path(
+        "backoffice/dossiers/<str:code>/payments/", payments_views.dossier_payments, name="dossier_payments"
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/payments/<str:reference>/exempt/",
+        payments_views.payment_exempt,
+        name="payment_exempt",
+    ),
+    path(
+        "backoffice/dossiers/<str:code>/payments/<str:reference>/cancel/",
+        payments_views.payment_cancel,
+        name="payment_cancel",
+    ),
+    path("backoffice/payments/queue/", payments_views.queue_page, name="payment_queue"),
+    path(
+        "backoffice/payments/queue/<int:issue_id>/resolve/",
+        payments_views.issue_resolve,
+        name="payment_issue_resolve",
+    ),
+    path(
+        "backoffice/payments/queue/<int:issue_id>/match/",
+        payments_views.issue_match,
+        name="payment_issue_match",
+    ),
+    path("backoffice/payments/statements/", payments_views.statement_upload, name="payment_statements"),
 ]

@@ -13,6 +13,7 @@ receptions are never deleted or re-dated.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -20,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tinhso.accounts.models import Agency, User
+from tinhso.dossiers import fees
 from tinhso.dossiers import paper_forms as pf
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierPaper, Punctuality, Status
 from tinhso.edocs.models import SignedDocument
@@ -106,6 +108,9 @@ def _receipt(d: Dossier) -> bytes:
     assert d.received_at is not None and d.legal_value is not None
     due = dt.datetime.fromisoformat(event.data["deadline"]["due"])
     fee = f"{d.fee_due_vnd:,} đồng".replace(",", ".") if d.fee_due_vnd else ""
+    # The reception fee's payment request (its VietQR code while unpaid: `fees.receipt_payment`).
+    shown = fees.receipt_payment(d)
+    payment = {"fees": fee} if shown is None else dataclasses.asdict(shown)
     data = pf.ReceiptData(
         agency=_agency(d.agency),
         dossier_code=d.code,
@@ -121,7 +126,7 @@ def _receipt(d: Dossier) -> bytes:
         register_book=str(_local(d.received_at).year),
         register_entry=register_number(d),
         receiving_officer=d.received_by.full_name if d.received_by else "",
-        fees=fee,
+        **payment,
     )
     return pf.render_mau01(data)
 

@@ -40,6 +40,7 @@ from tinhso.core.audit import audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.errors import Refusal
 from tinhso.core.working_time import extension_last_day
+from tinhso.dossiers import fees
 from tinhso.dossiers.documents import render_result
 from tinhso.dossiers.models import (
     NATIONAL_STATUS,
@@ -626,6 +627,9 @@ def receive(
     deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar())
     DossierStep.objects.bulk_create(steps)  # sets the primary keys (PostgreSQL, SQLite ≥ 3.35)
     d.current_step = steps[0]
+    # The fee of the pinned version for the channel, with its payment request (ND 61 Art. 22; fees.py).
+    if due := fees.fee_due(d):
+        fees.fee_request(d, due, actor=actor, at=at)
     _record(
         d,
         action="receive",
@@ -676,6 +680,7 @@ def receive_at_counter(
         at=at,
     )
     deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar())
+    due = fees.fee_due(d)
     d.code = _next_code(binding.agency, timezone.localtime(at).date())
     d.revision = 2  # events 1 (submit) and 2 (receive)
     d.save(force_insert=True)
@@ -699,6 +704,8 @@ def receive_at_counter(
     receive_entry = _audit_entry(d, action="receive", actor=actor, from_status=Status.SUBMITTED, form="01")
     events = DossierEvent.objects.bulk_create([submitted, received])
     _notify(d, received)
+    if due:
+        fees.fee_request(d, due, actor=actor, at=at)  # its audit entry takes the chain head a little earlier
     audit_record_many([submit_entry, receive_entry])
     # What the caller shows next (the API's answer, the receipt) without reading it back.
     _prefetched(d, "papers", paper_rows)
@@ -1147,6 +1154,8 @@ def pause_for_payment(
         note=reason,
         data={"reason": reason, "amount_vnd": amount_vnd},
     )
+    # The obligation's payment request (VietQR, reconciled); paid or exempted, it resumes the dossier.
+    fees.obligation_request(d, amount_vnd=amount_vnd, reason=reason, actor=actor, at=at)
     return d
 
 

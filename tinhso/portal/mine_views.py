@@ -1,5 +1,7 @@
 """*Hồ sơ của tôi*: the applicant's dossiers, one dossier's progress, its forms and files, and the
-supplement a unit asked for (upload the missing papers, then "Đã bổ sung đủ", which resumes processing).
+supplement a unit asked for (upload the missing papers, then "Đã bổ sung đủ", which resumes processing),
+and the fees due with their VietQR code and reference, then their e-receipts (`payments`; showing the code
+marks nothing paid, PAY-2).
 
 Every page loads the dossier through `access.own_dossier`: another person's dossier is a 404, whatever the
 page. Uploads and the supplement go through `dossiers.services.paper_file_add` and
@@ -21,10 +23,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from tinhso.core.errors import Refusal
 from tinhso.core.text import fold
-from tinhso.dossiers import documents, selectors, services
+from tinhso.dossiers import documents, fees, selectors, services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.api import paper_file_response
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierPaper, PaperFile, Status
+from tinhso.payments import services as payment_services
+from tinhso.payments import vietqr
+from tinhso.payments.references import grouped
 from tinhso.portal import drafts
 from tinhso.portal.access import current_user, own_dossier
 from tinhso.portal.labels import EVENT_LABELS, FORM_TITLES, NEXT_STEPS, NOTES_FOR_APPLICANT
@@ -94,6 +99,23 @@ def _best_paper(item: str, papers: list[DossierPaper]) -> DossierPaper | None:
     return next((p for p in papers if p.required_paper_id is None), papers[0] if papers else None)
 
 
+def _payments(d: Dossier) -> list[dict[str, Any]]:
+    """The dossier's fees and obligations: what is due (with its VietQR code to scan), what was paid (with
+    its e-receipt). Showing the code marks nothing paid (PAY-2): the bank's statement does."""
+    rows = []
+    for r, paid in fees.dossier_payments_with_receipts(d):
+        payload = payment_services.payment_request_qr(r)
+        rows.append(
+            {
+                "r": r,
+                "reference": grouped(r.reference),
+                "qr_svg": vietqr.qr_svg(payload) if payload else "",
+                "payments": paid,
+            }
+        )
+    return rows
+
+
 @login_required
 @require_safe
 def my_dossier(request: HttpRequest, code: str) -> HttpResponse:
@@ -143,6 +165,7 @@ def my_dossier(request: HttpRequest, code: str) -> HttpResponse:
             "uploaded_since": uploaded_since,
             "may_complete": "supplement_complete" in tr.available_actions(d, user),
             "max_files": MAX_FILES_PER_PAPER,
+            "payments": _payments(d),
         },
     )
 

@@ -104,6 +104,11 @@ class ReceiptData:
     receiving_officer: str
     fees: str = ""  # e.g. "Lệ phí: 8.000 đồng"; empty when the procedure has none
     copy_label: str = ""  # e.g. "Liên 1: Lưu" / "Liên 2: Giao người nộp hồ sơ"
+    # The fee still due, payable by VietQR: the payload (EMVCo, from `payments.vietqr`), its reference and
+    # amount. Empty when nothing is due or the agency has no collection account (pay at the counter).
+    payment_qr: str = ""
+    payment_reference: str = ""
+    payment_amount_vnd: int = 0
 
     def __post_init__(self) -> None:
         _require_text("dossier_code", self.dossier_code)
@@ -113,6 +118,8 @@ class ReceiptData:
             raise ValueError(f"sets must be at least 1, got {self.sets}")
         if self.register_entry < 1:
             raise ValueError(f"register_entry must be at least 1, got {self.register_entry}")
+        if self.payment_qr and (not self.payment_reference or self.payment_amount_vnd <= 0):
+            raise ValueError("a payment QR code comes with its reference and a positive amount")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,10 @@ What the layouts follow, and how sure that is:
   the domain doc proposes: dossier code, applicant, procedure, reason, legal basis, date, signer. Every
   layout should be checked against the 2025 appendix before it is frozen (one-stop.md §15 item 1).
 
+When a fee is due and payable by transfer, Mẫu 01 also carries its VietQR code (the payload built by
+`payments.vietqr`, docs/domain/trace-market-pay.md §4), the amount and the payment reference to keep in the
+transfer's description; the code is only a pre-filled transfer (PAY-2).
+
 Left out: the signed (PAdES) version of a form, which belongs to the signing module; barcodes other than
 the QR code; the land office's parcel fields.
 """
@@ -210,6 +214,8 @@ def render_mau01(data: ReceiptData) -> bytes:
     story.append(_line("6. Đăng ký nhận kết quả tại", data.return_place))
     if data.fees:
         story.append(_line("7. Phí, lệ phí", data.fees))
+    if data.payment_qr:
+        story.append(_payment_block(data))
     story.append(
         para(
             f"Vào Sổ theo dõi hồ sơ, Quyển số: {data.register_book}, Số thứ tự: {_two(data.register_entry)}",
@@ -222,6 +228,43 @@ def render_mau01(data: ReceiptData) -> bytes:
         pdf.Signature("Người tiếp nhận hồ sơ", name=data.receiving_officer),
     )
     return _build(story, title=TITLE_01, code=data.dossier_code, agency=data.agency, form="01")
+
+
+def _payment_block(data: ReceiptData) -> Flowable:
+    """The fee due, payable by VietQR: the code on the left, how to pay on the right, in the room an A5 page
+    has left. The code is only a pre-filled transfer (PAY-2): the fee counts as paid when the bank's
+    statement shows it, which the note says."""
+    amount = f"{data.payment_amount_vnd:,}".replace(",", ".") + " đồng"
+    small = pdf.style(_BODY - 1, leading=(_BODY - 1) * 1.18)
+    lines: list[Flowable] = [
+        para(bold("Nộp phí, lệ phí bằng VietQR"), " — số tiền: ", bold(amount), style=small),
+        para("Nội dung chuyển khoản: ", bold(data.payment_reference), style=small),
+        para(
+            pdf.italic(
+                "Quét mã bằng ứng dụng ngân hàng, giữ nguyên nội dung. "
+                "Phí được ghi nhận khi ngân hàng báo có."
+            ),
+            style=small,
+        ),
+    ]
+    qr_size = 21 * mm
+    t = Table(
+        [[pdf.qr_code(data.payment_qr, size=qr_size, border=2), lines]],
+        colWidths=[qr_size + 2 * mm, _WIDTH - qr_size - 2 * mm],
+        hAlign="LEFT",
+    )
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return t
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -73,8 +73,8 @@ def test_a_dossier_shows_its_timeline_who_holds_it_in_which_step_and_its_receipt
     tr.receive(d, actor=w.counter)
     tr.hand_over(d, actor=w.counter, to=w.head)
     tr.assign(d, actor=w.head, assignee=w.specialist)
-    # Session, user, dossier, roles, ownership, events, papers, files: however long the history.
-    with django_assert_max_num_queries(8):
+    # Session, user, dossier, roles, ownership, events, papers, files, fees due: however long the history.
+    with django_assert_max_num_queries(9):
         response = client.get(f"/ho-so-cua-toi/{d.code}/")
     page = text(response)
     d.refresh_from_db()
