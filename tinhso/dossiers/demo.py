@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tinhso.accounts.models import User
+from tinhso.accounts.models import Agency, User
 from tinhso.core.calendar import work_calendar
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier
+from tinhso.payments.models import CollectionAccount
 from tinhso.procedures.models import ProcedureBinding, RequiredPaper
 
 DEMO_WARD = "000.00.30"
@@ -70,6 +71,7 @@ def demo_dossiers_ensure() -> list[Dossier]:
             agency__code=ward_code, current_process__isnull=False
         )
     }
+    _demo_collection_account()
     people = _People(
         counter=User.objects.get(username="motcua"),
         head=User.objects.get(username="truongphong"),
@@ -147,6 +149,22 @@ def demo_dossiers_ensure() -> list[Dossier]:
         )
     )
     return made
+
+
+def _demo_collection_account() -> None:
+    """A collection account for the province's People's Committee, which its units collect into when they
+    have none (`payments.services.collection_account_for`), so the demo's fees show their VietQR code. The
+    account is made up: a demo must never send anyone's money to a real account."""
+    root = Agency.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None or CollectionAccount.objects.filter(agency=root).exists():
+        return
+    CollectionAccount.objects.create(
+        agency=root,
+        bank_bin="970405",  # a real bank's BIN (Agribank), so banking apps read the code
+        bank_name="Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam (tài khoản thử nghiệm)",
+        account_number="000000000000",
+        account_name="TAI KHOAN THU NGHIEM TINH SO",
+    )
 
 
 def _first_papers(binding: ProcedureBinding) -> list[RequiredPaper]:

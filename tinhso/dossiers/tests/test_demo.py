@@ -38,6 +38,14 @@ def test_the_demo_ward_gets_a_dossier_at_every_stage_once(reference_data: None, 
         Status.SUBMITTED,
     }
     assert demo_dossiers_ensure() == [] and Dossier.objects.count() == 8
+    # The demo's fees can be paid by VietQR (a made-up account of the province, which its units use).
+    from tinhso.dossiers import fees
+    from tinhso.payments.vietqr import parse_payload
+
+    shown = [fees.receipt_payment(d) for d in Dossier.objects.filter(procedure__code="2.000815")]
+    payloads = [s.payment_qr for s in shown if s is not None and s.payment_qr]
+    assert payloads, shown
+    assert parse_payload(payloads[0]).account == "000000000000"
     settings.DEBUG = False
     with pytest.raises(RuntimeError):
         demo_dossiers_ensure()
