@@ -53,6 +53,15 @@ Counting rules (each stated once, here; the README repeats them for officials):
   period, the reference wording splits PETITION_HANDLING_SATISFACTION's 6 points evenly over the two
   others (9 + 9); PETITION_PROCESSING_ON_TIME then has nothing to measure either, so it carries no points
   (how DVCQG scores that case is not known, one-stop.md §15 item 6).
+- **Online payment** (ONLINE_PAYMENT, 10 points): dossiers received in the period with a fee or obligation
+  to pay (the statistics' `fee_due`: `fee_due_vnd` > 0, or a payment request for the dossier's code
+  neither cancelled nor exempt); the numerator, those with at least one request fully paid (the
+  statistics' `paid_online`; partly paid is not paid). Money reaches a request only by bank transfer
+  (VietQR, statements, the bank's webhook), so paid is paid online. Request statuses are read as of now,
+  like the e-results. One-stop.md §12 says only that the reference code splits the 10 points "2 + 2 + 6",
+  not what each part measures: the one ratio is scored on all 10 points, **provisional** until the split
+  is known. The reference's denominator is the dossiers of procedures *with fee information*; ours is the
+  dossiers with an amount actually due (a free procedure, or an exempted fee, has nothing to pay online).
 - **Points** = maximum × numerator / denominator, rounded half up to 0.01 point; a group's and the index's
   totals add the rounded points shown. An indicator with no denominator in the period (nothing to
   measure) carries no points and is left out of the points possible, as are the indicators without data
@@ -90,6 +99,7 @@ from tinhso.dossiers.models import (
 from tinhso.dossiers.ratings import Period
 from tinhso.edocs.models import EDocument
 from tinhso.procedures.models import OnlineLevel, ResultDocument
+from tinhso.reports.stats import fee_to_pay, paid_online
 
 __all__ = [
     "DENOMINATOR",
@@ -521,7 +531,18 @@ INDICATORS: tuple[Indicator, ...] = (
         _d(10),
         True,
         _("Số hồ sơ thanh toán phí, lệ phí trực tuyến / Tổng số hồ sơ của TTHC có thông tin phí, lệ phí"),
-        no_data=_("Tỉnh Số chưa ghi nhận thanh toán trực tuyến (phân hệ thanh toán chưa xây dựng)."),
+        rule=_(
+            "Mẫu số: hồ sơ tiếp nhận trong kỳ có phí, lệ phí hoặc nghĩa vụ tài chính phải nộp (khoản thu "
+            "chưa hủy, không được miễn). Tử số: trong số đó, hồ sơ có ít nhất một khoản đã nộp đủ; khoản "
+            "mới nộp một phần chưa tính. Tỉnh Số chỉ ghi nhận tiền qua chuyển khoản ngân hàng (VietQR, sao "
+            "kê, ngân hàng gửi tự động) nên khoản đã nộp đủ là đã thanh toán trực tuyến. Điểm: cả 10 điểm "
+            "tính theo một tỷ lệ này."
+        ),
+        kind="dossiers",
+        provisional=_(
+            "Tài liệu tham chiếu chia 10 điểm thành 2 + 2 + 6 nhưng không nêu mỗi phần đo gì; Tỉnh Số tạm "
+            "tính cả 10 điểm theo một tỷ lệ."
+        ),
     ),
 )
 _BY_CODE = {i.code: i for i in INDICATORS}
@@ -626,6 +647,9 @@ def _dossier_conditions(w: Window) -> dict[str, tuple[Q, Q]]:
         | Q(pk__in=Feedback.objects.filter(dossier__isnull=False).values("dossier_id"))
         | Q(punctuality=Punctuality.LATE)
     )
+    # Online payment: the statistics' "có phí, lệ phí" and "đã thanh toán trực tuyến" (`stats.fee_to_pay`,
+    # `stats.paid_online`: uncorrelated `code IN (subject keys)`), received up to the cut-off.
+    with_fee = received & fee_to_pay()
     return {
         "DVC_PROGRESS": (
             finished | in_process,
@@ -640,6 +664,7 @@ def _dossier_conditions(w: Window) -> dict[str, tuple[Q, Q]]:
         "SO_HOA_GIAY_TO_GIAI_QUYET": (received, received & with_file & ~without_file),
         "REUSED_DIGITIZED_DATA": (received, received & reused),
         "DOSSIER_RECEIVING_SATISFACTION": (finished_in_period, finished_in_period & ~unsatisfactory),
+        "ONLINE_PAYMENT": (with_fee, with_fee & paid_online()),
     }
 
 

@@ -124,8 +124,10 @@ DEFINITIONS = (
     (
         gettext_lazy("Thanh toán trực tuyến"),
         gettext_lazy(
-            "Chưa có dữ liệu thanh toán trên Tỉnh Số nên chưa tính được tỷ lệ; cột “Có phí, lệ phí” đếm "
-            "hồ sơ mới tiếp nhận phải nộp phí, lệ phí."
+            "Có phí, lệ phí: hồ sơ mới tiếp nhận có khoản phí, lệ phí hoặc nghĩa vụ tài chính phải nộp "
+            "(chưa hủy, không được miễn). Đã thanh toán trực tuyến: trong số đó, hồ sơ có ít nhất một "
+            "khoản đã nộp đủ; khoản mới nộp một phần chưa tính. Tiền chỉ được ghi nhận qua chuyển khoản "
+            "ngân hàng (VietQR, sao kê). Tỷ lệ = Đã thanh toán trực tuyến / Có phí, lệ phí."
         ),
     ),
     (

@@ -40,9 +40,16 @@ Vietnam's time, and the dossiers of the scope (`Scope.q`):
   never counted as received). **Dừng** (`stopped`): stopped (Mẫu 05) in P. Both by `closed_at`.
 - **Tỷ lệ đúng hạn** = (trước hạn + đúng hạn) / đã giải quyết; **tỷ lệ trực tuyến** = trực tuyến / mới
   tiếp nhận.
-- **Thanh toán trực tuyến**: not known — there are no payment records yet, so the share is None with the
-  reason "chưa có dữ liệu thanh toán" (never a made-up number). `fee_due` counts the new dossiers with a
-  fee due (`fee_due_vnd` > 0), the share's future denominator.
+- **Có phí, lệ phí** (`fee_due`): new dossiers with a fee to pay — a financial obligation stated on the
+  dossier (`fee_due_vnd` > 0, set when it was paused for one) or a payment request (`tinhso.payments`)
+  whose `subject_key` is the dossier's code and which is neither cancelled nor exempt (reception fee or
+  obligation; open, partly paid or paid, as of now). A dossier whose only requests were exempted or
+  cancelled has nothing to pay; one withdrawn or stopped with its fee still open keeps it.
+- **Thanh toán trực tuyến** (`paid_online`): of `fee_due`, the dossiers with at least one request fully
+  **paid** (`RequestStatus.PAID`, as of now). Money reaches a request only by bank transfer (VietQR, a
+  statement, the bank's webhook; no cash is recorded), so paid is paid online. A request **partly paid**
+  does not count: the fee was not paid. **Tỷ lệ thanh toán trực tuyến** = thanh toán trực tuyến / có phí,
+  lệ phí.
 - **Kết quả điện tử** (`processed_e_result`): processed dossiers with an electronic result in the
   e-document store (an `EDocument` of kind result, not revoked, for the dossier's code), as of now.
 - **Số hóa** (`received_digitised`): new dossiers with at least one provided paper and a file for every
@@ -80,6 +87,7 @@ from tinhso.dossiers.models import (
     Status,
 )
 from tinhso.edocs.models import EDocument
+from tinhso.payments.models import PaymentRequest, RequestStatus
 from tinhso.procedures.models import Procedure, ProcedureField
 from tinhso.reports.periods import Period
 from tinhso.reports.scope import Scope, small_id
@@ -88,7 +96,6 @@ __all__ = [
     "FIGURES",
     "GROUPS",
     "MAX_MONTH_ROWS",
-    "PAYMENT_UNKNOWN",
     "QUALITY_COLUMNS",
     "RATIOS",
     "RESULT_COLUMNS",
@@ -102,10 +109,11 @@ __all__ = [
     "Window",
     "dossier_report",
     "dossiers_behind",
+    "fee_to_pay",
+    "paid_online",
 ]
 
 ONLINE_CHANNELS = (Channel.ONLINE, Channel.NATIONAL_PORTAL)
-PAYMENT_UNKNOWN = _("chưa có dữ liệu thanh toán")
 # Rows per month run one query each: a period of more months is grouped otherwise.
 MAX_MONTH_ROWS = 36
 
@@ -198,6 +206,24 @@ def _e_result() -> Q:
     return Q(code__in=results.values("source_dossier_code"))
 
 
+def fee_to_pay() -> Q:
+    """A fee or obligation to pay: stated on the dossier, or a request for its code neither cancelled nor
+    exempt (module docstring; the Decision 766 index counts its ONLINE_PAYMENT denominator with it)."""
+    requests = (
+        PaymentRequest.objects.exclude(status__in=[RequestStatus.CANCELLED, RequestStatus.EXEMPT])
+        .exclude(subject_key="")
+        .values("subject_key")
+    )
+    return Q(fee_due_vnd__gt=0) | Q(code__in=requests)
+
+
+def paid_online() -> Q:
+    """At least one request for the dossier's code fully paid; bank transfers are the only way money is
+    recorded. Partly paid is not paid."""
+    paid = PaymentRequest.objects.filter(status=RequestStatus.PAID).exclude(subject_key="")
+    return Q(code__in=paid.values("subject_key"))
+
+
 def _digitised() -> Q:
     provided = DossierPaper.objects.filter(provided=True)
     return Q(pk__in=provided.values("dossier_id")) & ~Q(
@@ -262,7 +288,12 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "fee_due",
             _("Mới tiếp nhận có phí, lệ phí"),
-            lambda w: _received_new(w) & Q(fee_due_vnd__gt=0),
+            lambda w: _received_new(w) & fee_to_pay(),
+        ),
+        Figure(
+            "paid_online",
+            _("Mới tiếp nhận có phí, lệ phí đã thanh toán trực tuyến"),
+            lambda w: _received_new(w) & fee_to_pay() & paid_online(),
         ),
         Figure(
             "processed_e_result",
@@ -310,14 +341,15 @@ RATIOS: dict[str, Ratio] = {
             "processed",
         ),
         Ratio("online_ratio", _("Tỷ lệ hồ sơ trực tuyến"), ("received_online",), "received_new"),
-        Ratio("paid_online_ratio", _("Tỷ lệ thanh toán trực tuyến"), (), "fee_due"),
+        Ratio("paid_online_ratio", _("Tỷ lệ thanh toán trực tuyến"), ("paid_online",), "fee_due"),
         Ratio("e_result_ratio", _("Tỷ lệ kết quả điện tử"), ("processed_e_result",), "processed"),
         Ratio("digitised_ratio", _("Tỷ lệ số hóa giấy tờ"), ("received_digitised",), "received_new"),
         Ratio("not_satisfied_ratio", _("Tỷ lệ không hài lòng"), ("rated_not_satisfied",), "rated"),
     )
 }
-# Shares that cannot be known from the data held: the reason, shown instead of a number.
-UNKNOWN_RATIOS: dict[str, Promise] = {"paid_online_ratio": PAYMENT_UNKNOWN}
+# Shares that cannot be known from the data held: the reason, shown instead of a number (and explained
+# under the tables). None today: online payment is counted from the payment requests.
+UNKNOWN_RATIOS: dict[str, Promise] = {}
 
 
 def _percent(numerator: int, denominator: int) -> Decimal | None:
@@ -377,6 +409,7 @@ QUALITY_COLUMNS: tuple[Column, ...] = (
     Column("received_online", _("Trực tuyến"), _ONLINE),
     Column("online_ratio", _("Tỷ lệ (%)"), _ONLINE),
     Column("fee_due", _("Có phí, lệ phí"), _PAYMENT),
+    Column("paid_online", _("Đã thanh toán trực tuyến"), _PAYMENT),
     Column("paid_online_ratio", _("Tỷ lệ (%)"), _PAYMENT),
     Column("processed", _("Đã giải quyết"), _E_RESULT),
     Column("processed_e_result", _("Có kết quả điện tử"), _E_RESULT),
@@ -477,6 +510,12 @@ class Report:
     @property
     def unknown_ratios(self) -> dict[str, Promise]:
         return UNKNOWN_RATIOS
+
+    @property
+    def unknown_notes(self) -> list[tuple[Promise, Promise]]:
+        """(the share's label, why it cannot be known) for each unknown share: the note under the tables
+        that the cells' "—*" point to."""
+        return [(RATIOS[key].label, reason) for key, reason in UNKNOWN_RATIOS.items()]
 
     @property
     def ended(self) -> bool:

@@ -23,7 +23,8 @@ account; due dates in brackets; "store" = a file attached from the applicant's e
 
 "Rated badly": "Không hài lòng". (*) the very bytes of the citizen's stored paper, but E's applicant has
 no account: not a reuse. G is the dossier of a second citizen; B, H and I of the first, whose store holds
-one earlier paper.
+one earlier paper. Reception opened a fee request (permanent residence: 20.000 đ at the counter, 10.000 đ
+online) for every received dossier; none is paid.
 
 Feedback (PAKN, answer due 10 working days after reception), all to the ward:
 
@@ -48,13 +49,14 @@ the finished and returned ones:
 | DOSSIER_RECEIVING_SATISFACTION | AK = 2 | finished ABCGK = 5 | 6 × 2/5 = 2.40 | same |
 | PETITION_PROCESSING_ON_TIME | F1 F3 + F4 = 3 | F1–F5 = 5 | 6 × 3/5 = 3.60 | same |
 | PETITION_HANDLING_SATISFACTION | F1 = 1 | answered F1 F2 F3 = 3 | 6 × 1/3 = 2.00 | same |
+| ONLINE_PAYMENT | none paid = 0 | fee to pay, received ABCDEFHK = 8 | 10 × 0/8 = 0.00 provisional | 0/9 |
 | PROVIDE_ONLINE_DOSSIER | — | — | not applicable | 0/0 (**) |
 
 (**) nothing to measure: residence's online level is unknown in the catalog; the note counts its 9
 dossiers received in March.
 
-Ward totals: computed 15 + 0.5 + 2.4 + 3.6 + 2 = 23.50 of 40 possible; provisional 4.00 of 10; without
-data 6 + 4 + 2 + 6 + 2 + 4 + 10 = 34; applicable 100 − 12 − 2 − 2 = 84 (= 40 + 10 + 34).
+Ward totals: computed 15 + 0.5 + 2.4 + 3.6 + 2 = 23.50 of 40 possible; provisional 2 + 2 + 0 = 4.00 of
+6 + 4 + 10 = 20; without data 6 + 4 + 2 + 6 + 2 + 4 = 24; applicable 100 − 12 − 2 − 2 = 84 (= 40 + 20 + 24).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ import pytest
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.accounts.tests import factories as people
 from tinhso.dossiers import feedback as fb
-from tinhso.dossiers import ratings
+from tinhso.dossiers import fees, ratings
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, Feedback, PaperFile, RatingChannel, Status
 from tinhso.dossiers.services import paper_file_add
@@ -77,9 +79,15 @@ from tinhso.dossiers.tests.factories import World, at, bind, world
 from tinhso.edocs.models import EDocument
 from tinhso.edocs.services import edoc_copy_for_reuse
 from tinhso.edocs.tests import factories as edocs_factories
+from tinhso.payments import reconciliation as rec
+from tinhso.payments import services as payments
+from tinhso.payments.models import CollectionAccount, PaymentRequest, RequestKind, RequestStatus
 from tinhso.procedures import services as procedure_services
 from tinhso.procedures.models import Procedure, ProcedureBinding
 from tinhso.reports import index766 as ix
+from tinhso.reports.periods import Period
+from tinhso.reports.scope import Scope
+from tinhso.reports.stats import dossier_report
 
 pytestmark = pytest.mark.django_db
 
@@ -320,6 +328,7 @@ WARD_EXPECTED = {
     "DOSSIER_RECEIVING_SATISFACTION": (2, 5, Decimal("2.40"), ix.State.COMPUTED),
     "PETITION_PROCESSING_ON_TIME": (3, 5, Decimal("3.60"), ix.State.COMPUTED),
     "PETITION_HANDLING_SATISFACTION": (1, 3, Decimal("2.00"), ix.State.COMPUTED),
+    "ONLINE_PAYMENT": (0, 8, Decimal("0.00"), ix.State.PROVISIONAL),
 }
 # The exact lists behind the ward's dossier numerators and denominators.
 WARD_LISTS = {
@@ -329,6 +338,7 @@ WARD_LISTS = {
     "SO_HOA_GIAY_TO_GIAI_QUYET": ("ADEH", "ABCDEFHK"),
     "REUSED_DIGITIZED_DATA": ("BH", "ABCDEFHK"),
     "DOSSIER_RECEIVING_SATISFACTION": ("AK", "ABCGK"),
+    "ONLINE_PAYMENT": ("", "ABCDEFHK"),
 }
 FEEDBACK_LISTS = {
     "PETITION_PROCESSING_ON_TIME": (("F1", "F3", "F4"), ("F1", "F2", "F3", "F4", "F5")),
@@ -352,8 +362,8 @@ def test_the_wards_index_counts_every_indicator_by_hand(w: World) -> None:
     assert result.row("REUSED_DIGITIZED_DATA").ratio == Decimal("0.2500")
     # Totals: computed points apart from the provisional ones, and what cannot be computed yet.
     assert (result.points, result.possible) == (Decimal("23.50"), Decimal(40))
-    assert (result.provisional_points, result.provisional_possible) == (Decimal("4.00"), Decimal(10))
-    assert (result.without_data, result.applicable) == (Decimal(34), Decimal(84))
+    assert (result.provisional_points, result.provisional_possible) == (Decimal("4.00"), Decimal(20))
+    assert (result.without_data, result.applicable) == (Decimal(24), Decimal(84))
     totals = {g.group: (g.points, g.possible, g.applicable) for g in result.groups}
     assert totals == {
         "transparency": (0, 0, 18),
@@ -386,7 +396,7 @@ def test_every_computed_number_is_the_size_of_its_list(w: World) -> None:
     for agency in (w.ward, None):
         result = ix.index766(agency=agency, period=MARCH, now=SEEN)
         drillable = [r for r in result.rows if r.drillable]
-        assert len(drillable) == 8 + (agency is None)  # the province adds PROVIDE_ONLINE_DOSSIER
+        assert len(drillable) == 9 + (agency is None)  # the province adds PROVIDE_ONLINE_DOSSIER
         for row in drillable:
             code = row.indicator.code
             assert (
@@ -431,6 +441,7 @@ def test_the_province_adds_the_other_ward_and_scores_the_online_indicator(w: Wor
     assert got["SO_HOA_GIAY_TO_GIAI_QUYET"] == (4, 9, Decimal("1.78"))
     assert got["REUSED_DIGITIZED_DATA"] == (2, 9, Decimal("0.44"))
     assert got["ORIGINAL_RESULT_AVAILABLE"] == (1, 3, Decimal("2.00"))
+    assert got["ONLINE_PAYMENT"] == (0, 9, Decimal("0.00"))
     # Permanent residence's online level is unknown in the catalog: nothing eligible to measure, and the
     # note says how many dossiers were left out for that reason.
     online = result.row("PROVIDE_ONLINE_DOSSIER")
@@ -496,7 +507,6 @@ def test_indicators_without_data_never_carry_points(w: World) -> None:
         "SIMPLIFICATION_SATISFACTION",
         "PETITION_CLASSIFICATION_TTHC",
         "PETITION_CLASSIFICATION_STAFF",
-        "ONLINE_PAYMENT",
     }
     assert {i.code for i in ix.INDICATORS if not i.has_data} == expected
     assert all(i.no_data for i in ix.INDICATORS if not i.has_data)  # each says why
@@ -517,7 +527,7 @@ def test_indicators_without_data_never_carry_points(w: World) -> None:
             result.possible + result.provisional_possible + result.without_data + empty == result.applicable
         )
         with pytest.raises(ix.IndicatorUnavailable):
-            ix.index_dossiers("ONLINE_PAYMENT", ix.NUMERATOR, agency=agency, period=MARCH)
+            ix.index_dossiers("DOSSIER_SYNC", ix.NUMERATOR, agency=agency, period=MARCH)
 
 
 def test_without_pakn_the_handling_points_are_split_over_the_two_others(w: World) -> None:
@@ -691,3 +701,93 @@ def test_unknown_indicators_and_parts_have_no_list(w: World) -> None:
     for code, part in (("NOPE", ix.NUMERATOR), ("DVC_PROGRESS", "both"), ("DOSSIER_SYNC", ix.DENOMINATOR)):
         with pytest.raises(ix.IndicatorUnavailable):
             ix.index_dossiers(code, part, agency=None, period=MARCH)
+
+
+# --- Online payment -------------------------------------------------------------------------------------
+
+
+def pay_by_transfer(w: World, request: PaymentRequest, amount: int, transaction: str) -> PaymentRequest:
+    """A credit with the request's reference in a statement of the ward's account, imported by an official."""
+    assert request.account is not None
+    statement = "Ngày giao dịch;Mã giao dịch;Số tiền ghi có;Nội dung giao dịch\n"
+    statement += f"06/03/2026;{transaction};{amount};Nop tien {request.reference}"
+    rec.statement_import(account=request.account, data=statement.encode(), actor=w.counter)
+    request.refresh_from_db()
+    return request
+
+
+def test_online_payment_counts_dossiers_with_a_fee_and_those_paid_by_transfer(w: World) -> None:
+    """At the ward, which has a collection account; permanent residence charges 20.000 đ at the counter and
+    10.000 đ online at reception, birth registration nothing:
+
+    | | received | fee or obligation | paid | fee to pay? | paid online? |
+    |---|---|---|---|---|---|
+    | P1 | ctr, residence, Mon 2/3 | fee 20.000 | 20.000 by transfer | yes | yes |
+    | P2 | onl, residence, Mon 2/3 | fee 10.000 | 5.000 (partly paid) | yes | no |
+    | P3 | ctr, residence, Tue 3/3 | fee, exempted | — | no | — |
+    | P4 | ctr, birth (free), Wed 4/3 | obligation 50.000 (paused) | 50.000 by transfer | yes | yes |
+    | P5 | ctr, birth (free), Thu 5/3 | — | — | no | — |
+    | P6 | ctr, residence, Thu 5/3 | fee, cancelled | — | no | — |
+    | P7 | ctr, residence, Thu 26/2 | fee 20.000 | 20.000 by transfer | not received in March | |
+
+    Denominator P1 P2 P4 = 3, numerator P1 P4 = 2: 10 × 2/3 = 6.67 points, provisional (the split of the
+    10 points is not known)."""
+    CollectionAccount.objects.create(
+        agency=w.ward, bank_bin="970415", account_number="113366668888", account_name="UBND PHUONG HA GIANG 2"
+    )
+
+    def fee(d: Dossier) -> PaymentRequest:
+        return PaymentRequest.objects.get(subject_key=d.code, kind=RequestKind.FEE)
+
+    p1 = counter_dossier(w, "2026-03-02 09:00")
+    assert pay_by_transfer(w, fee(p1), 20_000, "FT1").status == RequestStatus.PAID
+    person = citizen(3)
+    p2 = tr.receive(
+        online_submitted(w, person, "2026-03-02 08:00"), actor=w.counter, at=at("2026-03-02 09:00")
+    )
+    assert fee(p2).amount_vnd == 10_000
+    assert pay_by_transfer(w, fee(p2), 5_000, "FT2").status == RequestStatus.PARTLY_PAID
+    p3 = counter_dossier(w, "2026-03-03 09:00")
+    fees.fee_exempt(p3, fee(p3), ground="Điều 4 Thông tư 75/2022/TT-BTC", actor=w.counter)
+    p4 = counter_dossier(w, "2026-03-04 09:00", binding=w.birth)
+    assert not PaymentRequest.objects.filter(subject_key=p4.code).exists()  # free
+    tr.pause_for_payment(
+        p4, actor=w.counter, reason="Nghĩa vụ tài chính", amount_vnd=50_000, at=at("2026-03-04 10:00")
+    )
+    obligation = PaymentRequest.objects.get(subject_key=p4.code, kind=RequestKind.OBLIGATION)
+    assert pay_by_transfer(w, obligation, 50_000, "FT4").status == RequestStatus.PAID
+    p5 = counter_dossier(w, "2026-03-05 09:00", binding=w.birth)
+    p6 = counter_dossier(w, "2026-03-05 09:00")
+    payments.payment_request_cancel(fee(p6), reason="Thu nhầm", actor=w.counter)
+    p7 = counter_dossier(w, "2026-02-26 09:00")
+    assert pay_by_transfer(w, fee(p7), 20_000, "FT7").status == RequestStatus.PAID
+    assert not PaymentRequest.objects.filter(subject_key=p5.code).exists()
+
+    for agency in (w.ward, None):
+        result = ix.index766(agency=agency, period=MARCH, now=SEEN)
+        row = result.row("ONLINE_PAYMENT")
+        assert (row.state, row.numerator, row.denominator, row.max_points, row.points) == (
+            ix.State.PROVISIONAL,
+            2,
+            3,
+            Decimal(10),
+            Decimal("6.67"),
+        )
+        assert row.percent == Decimal("66.67") and row.drillable and not row.firm
+        payment = next(g for g in result.groups if g.group == "payment")
+        assert (payment.points, payment.possible) == (0, 0)
+        assert (payment.provisional_points, payment.provisional_possible) == (Decimal("6.67"), Decimal(10))
+        numerator = ix.index_dossiers("ONLINE_PAYMENT", ix.NUMERATOR, agency=agency, period=MARCH, now=SEEN)
+        assert set(numerator.values_list("pk", flat=True)) == {p1.pk, p4.pk}
+        denominator = ix.index_dossiers(
+            "ONLINE_PAYMENT", ix.DENOMINATOR, agency=agency, period=MARCH, now=SEEN
+        )
+        assert set(denominator.values_list("pk", flat=True)) == {p1.pk, p2.pk, p4.pk}
+    # The statistics count the same dossiers: "có phí, lệ phí" and "đã thanh toán trực tuyến".
+    counts = dossier_report(Period.month(2026, 3), Scope(agency=w.ward), now=SEEN).total
+    assert (counts.counts["fee_due"], counts.counts["paid_online"]) == (3, 2)
+    assert counts.ratios["paid_online_ratio"] == Decimal("66.7")
+    # During the period, up to the cut-off: at 08:00 on 4/3 P1 and P2 were received, P1 paid (request
+    # statuses are read as they are now).
+    during = ix.index766(agency=w.ward, period=MARCH, now=at("2026-03-04 08:00")).row("ONLINE_PAYMENT")
+    assert (during.numerator, during.denominator, during.points) == (1, 2, Decimal("5.00"))

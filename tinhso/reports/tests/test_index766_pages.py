@@ -116,13 +116,16 @@ def test_a_system_administrator_sees_the_province_by_default_and_any_agency(w: W
 def test_the_table_shows_points_states_and_the_honest_total(w: World, s: Scene) -> None:
     body = text(logged_in(w.counter).get(URL, MARCH))
     assert "23,50 / 40" in body  # computed points / points possible (Vietnamese decimal comma)
-    assert number(body, "provisional") == "4,00 / 10"
+    assert number(body, "provisional") == "4,00 / 20"
     assert number(body, "points-DVC_PROGRESS") == "15,00"
     assert number(body, "points-PETITION_PROCESSING_ON_TIME") == "3,60"
     assert number(body, "state-ORIGINAL_RESULT_AVAILABLE") == "Tạm tính"
-    assert number(body, "state-ONLINE_PAYMENT") == "Chưa có dữ liệu"
-    assert number(body, "points-ONLINE_PAYMENT") == "—"
-    assert "num-ONLINE_PAYMENT" not in body and "num-PROVIDE_ONLINE_DOSSIER" not in body
+    assert number(body, "state-ONLINE_PAYMENT") == "Tạm tính"  # one ratio on all 10 points
+    assert number(body, "points-ONLINE_PAYMENT") == "0,00"
+    assert (number(body, "num-ONLINE_PAYMENT"), number(body, "den-ONLINE_PAYMENT")) == ("0", "8")
+    assert "2 + 2 + 6" in body  # why it is provisional
+    assert number(body, "state-DOSSIER_SYNC") == "Chưa có dữ liệu"
+    assert "num-DOSSIER_SYNC" not in body and "num-PROVIDE_ONLINE_DOSSIER" not in body
     assert "chưa được ký số" in body  # why ORIGINAL_RESULT_AVAILABLE is provisional
     assert "<details>" in body and '<meta name="viewport"' in body  # readable without JS, on a phone
 
@@ -142,7 +145,7 @@ def test_every_number_links_to_a_list_of_that_many_dossiers_or_feedback(w: World
     c = logged_in(w.counter)
     body = text(c.get(URL, MARCH))
     found = {**links(body, "num"), **links(body, "den")}
-    assert len(found) == 16  # 8 drillable indicators at commune level, numerator and denominator
+    assert len(found) == 18  # 9 drillable indicators at commune level, numerator and denominator
     for testid, href in found.items():
         assert href.startswith(LIST)
         response = c.get(href)
@@ -188,7 +191,7 @@ def test_lists_that_do_not_exist_are_404(w: World) -> None:
     for indicator, part in (
         ("NOPE", "numerator"),
         ("DVC_PROGRESS", "everything"),
-        ("ONLINE_PAYMENT", "numerator"),  # no data yet
+        ("DOSSIER_SYNC", "numerator"),  # no data yet
         ("PROVIDE_ONLINE_DOSSIER", "numerator"),  # not applicable at commune level
     ):
         assert c.get(LIST, {**MARCH, "indicator": indicator, "part": part}).status_code == 404, indicator

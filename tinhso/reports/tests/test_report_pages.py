@@ -16,7 +16,7 @@ from tinhso.accounts.models import Role, User
 from tinhso.accounts.tests import factories as people
 from tinhso.dossiers.tests.factories import World, world
 from tinhso.dossiers.tests.test_ratings import kiosk_account
-from tinhso.reports.stats import TABLES
+from tinhso.reports.stats import TABLES, UNKNOWN_RATIOS
 from tinhso.reports.tests.test_stats import MARCH_BY_HAND, march
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_an_official_sees_their_own_unit_and_not_another(w: World) -> None:
     mine = logged_in(w.counter).get(f"/thong-ke/?{MARCH_QUERY}")
     assert mine.status_code == 200
     assert w.ward.name in text(mine).split('data-testid="report-heading">')[1].split("</h2>")[0]
-    assert page_cells(text(mine)).tables["ket-qua"][""]["received_total"] == "11"
+    assert page_cells(text(mine)).tables["ket-qua"][""]["received_total"] == "13"
 
     # Another ward's officer: their own unit has nothing; asking for the ward is refused, in Vietnamese.
     other = logged_in(w.other_counter)
@@ -129,7 +129,7 @@ def test_a_system_administrator_sees_the_province(w: World) -> None:
     assert page.status_code == 200
     assert "Tháng 3/2026 — Toàn tỉnh" in text(page)
     cells = page_cells(text(page))
-    assert cells.tables["ket-qua"][w.ward.code]["received_total"] == "11"
+    assert cells.tables["ket-qua"][w.ward.code]["received_total"] == "13"
     assert cells.labels["ket-qua"][w.ward.code] == w.ward.name
 
 
@@ -175,16 +175,34 @@ def test_the_page_shows_the_hand_counted_march_with_each_count_a_link(
         if figure in total:
             assert total[figure] == str(len(letters.split())), figure
     assert (total["on_time_ratio"], total["online_ratio"], total["not_satisfied_ratio"]) == (
-        "83.3",
-        "30.0",
+        "87.5",
+        "25.0",
         "33.3",
     )
-    assert total["paid_online_ratio"] == "" and "chưa có dữ liệu thanh toán" in body
+    # Online payment: 1 of the 9 new dossiers with a fee paid by transfer, shown beside its counts.
+    assert (total["fee_due"], total["paid_online"], total["paid_online_ratio"]) == ("9", "1", "11.1")
+    assert "figure=paid_online&amp;row=" in body
+    assert "chưa có dữ liệu thanh toán" not in body and 'id="unknown-note"' not in body and "—*" not in body
     assert "punctuality.finished_date.v1" in body and "Thông tư 02/2017/TT-VPCP" in body
     # One row per receiving unit (the ward), and the total; shown in Vietnamese number format.
     assert set(cells.tables["ket-qua"]) == {w.ward.code, ""}
     assert 'href="/thong-ke/ho-so/?period=month&amp;year=2026&amp;month=3&amp;agency=' in body
     assert "figure=in_process_overdue&amp;row=" in body
+
+
+def test_a_share_the_data_cannot_give_is_shown_with_its_reason(w: World, monkeypatch: Any) -> None:
+    """No share is unknown today; the mechanism stays for one that would be (here, pretend digitisation)."""
+    march(w)
+    monkeypatch.setitem(UNKNOWN_RATIOS, "digitised_ratio", "chưa đủ dữ liệu số hóa")
+    c = logged_in(w.counter)
+    body = text(c.get(f"/thong-ke/?{MARCH_QUERY}"))
+    total = page_cells(body).tables["chat-luong"][""]
+    assert total["digitised_ratio"] == "" and total["paid_online_ratio"] == "11.1" and "—*" in body
+    assert 'id="unknown-note"' in body and "Tỷ lệ số hóa giấy tờ: chưa đủ dữ liệu số hóa" in body
+    response = c.get(f"/thong-ke/bao-cao.csv?{MARCH_QUERY}&table=chat-luong")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    column = 2 + [col.key for col in TABLES["chat-luong"].columns].index("digitised_ratio")
+    assert rows[-1][column] == "chưa đủ dữ liệu số hóa"
 
 
 def test_the_list_behind_a_number_has_that_many_dossiers_and_pages(w: World) -> None:
@@ -237,12 +255,7 @@ def test_the_csv_of_each_table_reads_back_to_the_pages_numbers(w: World) -> None
         for r in body:
             page_row = by_label[r[1]]
             for column, value in zip(table.columns, r[2:], strict=True):
-                expected = (
-                    "chưa có dữ liệu thanh toán"
-                    if column.key == "paid_online_ratio"
-                    else page_row[column.key]
-                )
-                assert value == expected, (key, r[1], column.key)
+                assert value == page_row[column.key], (key, r[1], column.key)
     assert "Trực tuyến" in {r[1] for r in body} and "Trực tiếp tại Bộ phận Một cửa" in {r[1] for r in body}
 
 
@@ -264,9 +277,7 @@ def test_the_xlsx_has_both_tables_and_the_definitions_with_the_pages_numbers(w: 
         for r, row_key in zip(data, (w.ward.code, ""), strict=True):
             for column, value in zip(table.columns, r[2:], strict=True):
                 shown = cells.tables[key][row_key][column.key]
-                if column.key == "paid_online_ratio":
-                    assert value == "chưa có dữ liệu thanh toán"
-                elif shown == "":
+                if shown == "":
                     assert value is None
                 else:
                     assert float(value) == float(shown), (key, column.key)

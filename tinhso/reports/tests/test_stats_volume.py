@@ -5,7 +5,8 @@ number has exactly that number's dossiers, rows balance and add up to the total.
 There are no pre-aggregates (every report reads the dossiers directly); this checks the database
 aggregate against an independent reading of the definitions, on data the lifecycle itself would make:
 carried-over dossiers, supplements, pauses for payment, withdrawals, stops, refusals, late ones, and
-dossiers still open at "now".
+dossiers still open at "now". The generator makes no payment requests: the test adds some, of every
+status, so that the online payment figures read them too.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Any
 
 import pytest
 
+from tinhso.accounts.models import Agency
 from tinhso.dossiers.models import Dossier, DossierEvent
 from tinhso.dossiers.tests.factories import World, at, bind, world
 from tinhso.dossiers.volume import dossiers_generate
+from tinhso.payments.models import PaymentRequest
 from tinhso.reports.periods import Period
 from tinhso.reports.scope import Scope
 from tinhso.reports.stats import FIGURES, GROUPS, Window, dossier_report, dossiers_behind
@@ -49,8 +52,9 @@ def _open_at(d: dict[str, Any], t: dt.datetime) -> bool:
     )
 
 
-def by_hand(d: dict[str, Any], w: Window, supplements: list[dt.datetime]) -> set[str]:
-    """The figures that count dossier `d`, read from the module docstring of `stats`, in Python."""
+def by_hand(d: dict[str, Any], w: Window, supplements: list[dt.datetime], requests: set[str]) -> set[str]:
+    """The figures that count dossier `d`, read from the module docstring of `stats`, in Python;
+    `requests` holds the statuses of the payment requests for its code."""
     out = set()
     new = _in(d["received_at"], w)
     carried = (
@@ -63,8 +67,10 @@ def by_hand(d: dict[str, Any], w: Window, supplements: list[dt.datetime]) -> set
         out |= {"received_new", "received_total"}
         if d["channel"] in ONLINE:
             out.add("received_online")
-        if d["fee_due_vnd"] > 0:
+        if d["fee_due_vnd"] > 0 or requests - {"cancelled", "exempt"}:
             out.add("fee_due")
+            if "paid" in requests:
+                out.add("paid_online")
     if carried:
         out |= {"carried_over", "received_total"}
     if _in(d["finished_at"], w):
@@ -107,13 +113,57 @@ def random_period(rng: random.Random) -> Period:
     return Period.custom(start, start + dt.timedelta(days=rng.randrange(0, 40)))
 
 
+# The statuses of the requests given to every seventh generated dossier, in turn: one or two requests each.
+REQUEST_STATUSES = (
+    ("open",),
+    ("partly_paid",),
+    ("paid",),
+    ("exempt",),
+    ("cancelled",),
+    ("cancelled", "paid"),
+    ("exempt", "partly_paid"),
+    ("paid", "open"),
+)
+
+
+def add_requests(agency: Agency) -> dict[str, set[str]]:
+    """Payment requests for some generated dossiers' codes (and one for a code no dossier has), as the
+    payments app stores them; returns each code's statuses."""
+    codes = list(Dossier.objects.order_by("pk").values_list("code", flat=True)[::7])
+    given: dict[str, set[str]] = defaultdict(set)
+    made: list[PaymentRequest] = []
+    for i, code in enumerate([*codes, "000.00.30.H60-260101-9999"]):
+        for status in REQUEST_STATUSES[i % len(REQUEST_STATUSES)]:
+            given[code].add(status)
+            made.append(
+                PaymentRequest(
+                    reference=f"TSTEST{len(made):09d}",
+                    agency=agency,
+                    subject_key=code,
+                    purpose="Lệ phí",
+                    amount_vnd=20_000,
+                    paid_vnd={"paid": 20_000, "partly_paid": 5_000}.get(status, 0),
+                    status=status,
+                    payer_name="Nguyễn Thị Hằng",
+                    created_at=NOW,
+                    closed_reason="Điều 4 Thông tư 75/2022/TT-BTC"
+                    if status in ("exempt", "cancelled")
+                    else "",
+                )
+            )
+    PaymentRequest.objects.bulk_create(made)
+    return given
+
+
 def test_random_periods_and_scopes_count_what_a_plain_reading_of_the_definitions_counts(w: World) -> None:
     bind(w.residence.procedure, w.other_ward)
     dossiers_generate(count=400, seed=11, start=START, end=END, now=NOW, batch=200)
+    requests = add_requests(w.ward)
     rows: list[dict[str, Any]] = [
         dict(r)
         for r in Dossier.objects.values(
             "pk",
+            "code",
             "agency_id",
             "agency__path",
             "procedure_id",
@@ -155,7 +205,7 @@ def test_random_periods_and_scopes_count_what_a_plain_reading_of_the_definitions
         expected: dict[str, set[int]] = {k: set() for k in FIGURES}
         for d in rows:
             if in_scope(d, scope):
-                for figure in by_hand(d, window, supplements[d["pk"]]):
+                for figure in by_hand(d, window, supplements[d["pk"]], requests.get(d["code"], set())):
                     expected[figure].add(d["pk"])
         report = dossier_report(period, scope, now=NOW)
         where = f"case {case}: {period.label}, {scope.label}"
@@ -181,8 +231,11 @@ def test_random_periods_and_scopes_count_what_a_plain_reading_of_the_definitions
             for r in grouped.rows:
                 one = dossiers_behind(period, scope, "received_total", now=NOW, group_by=group, row=r.key)
                 assert one.count() == r.counts["received_total"], (where, group, r.key)
-    # The generated data exercised every figure it can (it has no papers, e-results, fees or ratings).
+    # The generated data exercised every figure it can (it has no papers, e-results or ratings; its fees
+    # are the pauses' obligations and the requests added above).
     assert {
+        "fee_due",
+        "paid_online",
         "carried_over",
         "processed_early",
         "processed_on_time",
