@@ -22,9 +22,12 @@ signature block. What this module does:
 - **Unsigned papers** (`stamp_unsigned()`): when an agency has no certificate, a visible note says so on
   every page; the caller decides whether to issue such a paper.
 - **Validation** (`verify_pdf()`): pyHanko's validator against the trust roots of `SIGNING_TRUST_ROOTS`
-  (plus the development CA when `SIGNING_DEV_CA` is on): whether the signed bytes are intact, whether the
-  signature covers the whole file (nothing added after signing), whether the chain reaches a trusted root,
-  who signed and when they say they did.
+  (plus the development CA when `SIGNING_DEV_CA` is on), on **every** signature of the file: whether the
+  signed bytes are intact, whether the last signature covers the whole file (nothing added after signing),
+  whether what each later revision added to an earlier signature's document goes beyond signatures and
+  form filling (pyHanko's difference analysis: a changed page signed again is still a changed page),
+  whether the signers are one and the same, whether each chain reaches a trusted root, who signed and
+  when they say they did.
 
 Development CA and certificates (`create_ca()`, `issue_certificate()`): RSA 2048, SHA-256, Vietnamese names
 as UTF8String, key usage digitalSignature + nonRepudiation (what pyHanko's validator and NSS require of a
@@ -66,8 +69,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -834,16 +837,83 @@ def _note_pdf(note: str, width: float, height: float) -> bytes:
 # ---------------------------------------------------------------------------------------------------------
 
 
+# What a later revision may do to an earlier signature's document and still leave it the signed paper: add
+# signatures, fill in form fields and (pyHanko's level above) touch annotations. Anything else (a changed
+# page, an added page, a changed object) is a modification, whoever signs afterwards.
+_COVERAGE_NAMES = {
+    SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
+    SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision",
+    SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "partial",
+    SignatureCoverageLevel.UNCLEAR: "unclear",
+}
+_CHANGE_NAMES = {
+    ModificationLevel.NONE: "none",
+    ModificationLevel.LTA_UPDATES: "signature_upkeep",
+    ModificationLevel.FORM_FILLING: "form_filling",
+    ModificationLevel.ANNOTATIONS: "annotations",
+    ModificationLevel.OTHER: "other",
+}
+_PERMITTED_CHANGES = frozenset(
+    _CHANGE_NAMES[m] for m in ModificationLevel if m <= ModificationLevel.ANNOTATIONS
+)
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """One signature of a file, in signing order.
+
+    - `intact`: its signed bytes hash to its digest and the signature over it is the certificate's.
+    - `trusted`: its certificate chains to a trust root, with the right key usage.
+    - `coverage`: `entire_file` (nothing after it), `entire_revision` (later incremental updates),
+      `partial` or `unclear` (a signed range that does not end a revision: never a proper signature).
+    - `changes_after`: what the revisions after it do, by pyHanko's difference analysis: `none`,
+      `signature_upkeep`, `form_filling` (signatures and form fields), `annotations`, `other` (anything
+      else: a changed or added page); empty when unknown.
+    - `revision_sha256`: SHA-256 of the file as it stood when this signature was made (its bytes up to the
+      end of the signed range).
+    """
+
+    intact: bool = False
+    trusted: bool = False
+    coverage: str = ""
+    changes_after: str = ""
+    signer: str = ""
+    signer_organization: str = ""
+    signer_fingerprint: str = ""
+    signed_at: dt.datetime | None = None
+    timestamped: bool = False
+    revision_sha256: str = ""
+    detail: str = ""
+
+    @property
+    def covers_whole_file(self) -> bool:
+        return self.coverage == "entire_file"
+
+    @property
+    def holds_for_later_revisions(self) -> bool:
+        """Intact, and what came after it only signed or filled in forms (or there is nothing after it)."""
+        if not self.intact:
+            return False
+        if self.covers_whole_file:
+            return True
+        return self.coverage == "entire_revision" and self.changes_after in _PERMITTED_CHANGES
+
+
 @dataclass(frozen=True)
 class Verification:
-    """What a PDF's signature says.
+    """What a PDF's signatures say. Every signature is validated (`signatures`, in signing order); the
+    fields below sum them up, and `signer…`/`signed_at` are the last signature's.
 
     - `signed`: it carries at least one signature pyHanko can read.
-    - `intact`: the signed bytes hash to the digest in the signature, and the signature over that digest is
-      the certificate's (one changed byte in the signed range makes this False).
-    - `covers_whole_file`: the signature covers the file to its end; False when bytes were appended after
-      signing (an incremental update: a changed page, an added annotation).
-    - `trusted`: the signer's certificate chains to a trust root, with the right key usage.
+    - `intact`: every signature's signed bytes hash to its digest, and the signature over that digest is the
+      certificate's (one changed byte in a signed range makes this False).
+    - `covers_whole_file`: the last signature covers the file to its end; False when bytes were appended
+      after signing (an incremental update: a changed page, an added annotation).
+    - `changed_between_signatures`: a revision between two signatures changed more than form fields and
+      annotations (or an earlier signature does not end its revision): the later signature then vouches for
+      a changed paper, and the earlier one no longer covers what the file shows.
+    - `signers_differ`: the signatures are not all by one certificate (someone signed after the issuer).
+    - `trusted`: every signer's certificate chains to a trust root, with the right key usage.
     - `signer`, `signer_fingerprint`, `signed_at` (the signer's claim; a timestamp's time under B-T).
     """
 
@@ -857,24 +927,86 @@ class Verification:
     signed_at: dt.datetime | None = None
     timestamped: bool = False
     detail: str = ""
+    signatures: tuple[SignatureCheck, ...] = ()
+    changed_between_signatures: bool = False
+    signers_differ: bool = False
 
     @property
     def modified(self) -> bool:
-        """Changed after signing (or damaged): a signature is present but does not hold for these bytes."""
-        return self.signed and not (self.intact and self.covers_whole_file)
+        """Changed after signing (or damaged): a signature is present but does not hold for these bytes, or a
+        later signature covers changes an earlier one does not allow, or someone else signed afterwards."""
+        return self.signed and not (
+            self.intact
+            and self.covers_whole_file
+            and not self.changed_between_signatures
+            and not self.signers_differ
+        )
 
     @property
     def valid(self) -> bool:
-        return self.signed and self.intact and self.covers_whole_file and self.trusted
+        return self.signed and self.trusted and not self.modified
+
+    @property
+    def revisions_sha256(self) -> tuple[str, ...]:
+        """SHA-256 of the file as it stood at each signature, first signature first (a registered paper
+        changed and signed again is found by its first)."""
+        return tuple(dict.fromkeys(s.revision_sha256 for s in self.signatures if s.revision_sha256))
 
 
 def _roots_asn1(roots: Sequence[x509.Certificate] | None) -> list[asn1_x509.Certificate]:
     return [_asn1(r) for r in (trust_roots_pyca() if roots is None else roots)]
 
 
+def _revision_sha256(sig: Any, data: bytes) -> str:
+    """SHA-256 of `data` up to the end of the signature's signed range: the file it signed, when its range is
+    a standard one (starting at 0, two parts); empty otherwise."""
+    try:
+        start, len1, start2, len2 = (int(v) for v in sig.byte_range)
+    except (TypeError, ValueError):
+        return ""
+    if start != 0 or len1 < 0 or len2 < 0 or start2 < len1 or start2 + len2 > len(data):
+        return ""
+    return hashlib.sha256(data[: start2 + len2]).hexdigest()
+
+
+def _check_one(sig: Any, data: bytes, context: ValidationContext) -> SignatureCheck:
+    revision = _revision_sha256(sig, data)
+    try:
+        cert = sig.signer_cert
+        subject = cert.subject.native
+        status = validate_pdf_signature(sig, context)
+    except Exception as exc:  # pyHanko raises assorted errors on a mangled signature dictionary
+        return SignatureCheck(revision_sha256=revision, detail=f"signature cannot be validated: {exc}")
+    signed_at = status.signer_reported_dt
+    timestamped = status.timestamp_validity is not None
+    if status.timestamp_validity is not None:
+        signed_at = status.timestamp_validity.timestamp
+    level = status.modification_level
+    return SignatureCheck(
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        coverage=_COVERAGE_NAMES.get(status.coverage, "unclear")
+        if status.coverage is not None
+        else "unclear",
+        changes_after=_CHANGE_NAMES.get(level, "other") if level is not None else "",
+        signer=str(subject.get("common_name", "")),
+        signer_organization=str(subject.get("organization_name", "")),
+        signer_fingerprint=fingerprint(cert),
+        signed_at=signed_at,
+        timestamped=timestamped,
+        revision_sha256=revision,
+        detail=status.summary(),
+    )
+
+
+def _check_all(sigs: Sequence[Any], data: bytes, context: ValidationContext) -> list[SignatureCheck]:
+    return [_check_one(sig, data, context) for sig in sigs]
+
+
 def verify_pdf(data: bytes, *, roots: Sequence[x509.Certificate] | None = None) -> Verification:
-    """Check the last signature of `data` with pyHanko's validator against `roots` (default: the configured
-    trust roots). Never raises on a bad file: a file that cannot be read is unsigned, with a `detail`."""
+    """Check every signature of `data` with pyHanko's validator against `roots` (default: the configured
+    trust roots), with its difference analysis of what each revision after a signature changed. Never
+    raises on a bad file: a file that cannot be read is unsigned, with a `detail`."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         sigs = reader.embedded_regular_signatures
@@ -882,32 +1014,25 @@ def verify_pdf(data: bytes, *, roots: Sequence[x509.Certificate] | None = None) 
         return Verification(signed=False, detail=f"unreadable PDF: {exc}")
     if not sigs:
         return Verification(signed=False, detail="no signature")
-    sig = sigs[-1]
     context = ValidationContext(trust_roots=_roots_asn1(roots), allow_fetching=False)
-    try:
-        cert = sig.signer_cert
-        subject = cert.subject.native
-        status = _outside_event_loop(validate_pdf_signature, sig, context)
-    except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
-        return Verification(signed=True, detail=f"signature cannot be validated: {exc}")
-    except Exception as exc:  # pyHanko raises assorted errors on a mangled signature dictionary
-        return Verification(signed=True, detail=f"signature cannot be validated: {exc}")
-
-    signed_at = status.signer_reported_dt
-    timestamped = status.timestamp_validity is not None
-    if timestamped and status.timestamp_validity is not None:
-        signed_at = status.timestamp_validity.timestamp
+    checks: list[SignatureCheck] = _outside_event_loop(_check_all, sigs, data, context)
+    last = checks[-1]
+    earlier = checks[:-1]
+    fingerprints = {c.signer_fingerprint for c in checks}
     return Verification(
         signed=True,
-        intact=bool(status.intact and status.valid),
-        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        trusted=bool(status.trusted),
-        signer=str(subject.get("common_name", "")),
-        signer_organization=str(subject.get("organization_name", "")),
-        signer_fingerprint=fingerprint(cert),
-        signed_at=signed_at,
-        timestamped=timestamped,
-        detail=status.summary(),
+        intact=all(c.intact for c in checks),
+        covers_whole_file=last.covers_whole_file,
+        trusted=all(c.trusted for c in checks),
+        signer=last.signer,
+        signer_organization=last.signer_organization,
+        signer_fingerprint=last.signer_fingerprint,
+        signed_at=last.signed_at,
+        timestamped=last.timestamped,
+        detail=" | ".join(c.detail for c in checks),
+        signatures=tuple(checks),
+        changed_between_signatures=any(not c.holds_for_later_revisions for c in earlier),
+        signers_differ=len(fingerprints) > 1,
     )
 
 

@@ -125,5 +125,11 @@ def _verify_limit() -> int:
 
 class RevokeSignedForm(forms.Form):
     reason = forms.CharField(
-        label=_("Lý do thu hồi"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Lý do thu hồi"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Lý do thu hồi được công khai trên trang xác thực văn bản: bất kỳ ai có mã xác thực hoặc tệp "
+            "văn bản đều đọc được. Không ghi thông tin cá nhân hay nội dung không được công khai."
+        ),
     )

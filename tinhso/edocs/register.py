@@ -233,8 +233,11 @@ def signed_document_by_token(token: str) -> SignedDocument:
 
 def signed_document_check(*, content: bytes, token: str | None = None) -> CheckResult:
     """Judge a file someone holds: with `token`, against that register entry; without, against the whole
-    register by its hash. The signature is always checked too, so a changed file is called changed, and a
-    file signed by a certificate outside the trust roots is called untrusted."""
+    register by its hash. The signatures are always checked too, every one of them, so a changed file is
+    called changed (even when signed again after the change), and a file signed by a certificate outside the
+    trust roots is called untrusted. A file whose earlier signed revision is a registered paper (a
+    registered paper changed in an incremental update, whatever signed it afterwards) is called modified,
+    with that register entry as its `document`."""
     digest = hashlib.sha256(content).hexdigest()
     sig = signing.verify_pdf(content)
     if token is not None:
@@ -267,14 +270,19 @@ def signed_document_check(*, content: bytes, token: str | None = None) -> CheckR
         )
     if not sig.signed:
         return result(Verdict.UNSIGNED, _("Tệp không có chữ ký số và không có trong sổ đăng ký."))
-    if sig.modified:
-        return result(
-            Verdict.MODIFIED,
-            _(
-                "Nội dung tệp đã bị thay đổi sau khi ký: chữ ký số không còn khớp với nội dung. "
-                "Không sử dụng tệp này; hãy đề nghị cơ quan ban hành cấp lại."
-            ),
-        )
+    # Not the registered bytes: was it made from a registered paper, signed when it was that paper?
+    source = _registered_source(sig, token)
+    if sig.modified or source is not None:
+        explanation = _modified_explanation(sig)
+        if source is not None:
+            intro = _(
+                "Tệp này được tạo từ văn bản “%(title)s” do %(issuer)s ban hành và đã đăng ký, nhưng đã bị "
+                "thay đổi sau khi ký nên không còn trùng khớp với bản trong sổ đăng ký."
+            ) % {"title": source.title, "issuer": source.issuer_name}
+            if source.revoked_at is not None:
+                intro += " " + _("Văn bản gốc cũng đã bị thu hồi.")
+            explanation = f"{intro} {explanation}"
+        return CheckResult(Verdict.MODIFIED, explanation, digest, sig, source)
     if not sig.trusted:
         return result(
             Verdict.UNTRUSTED,
@@ -286,6 +294,39 @@ def signed_document_check(*, content: bytes, token: str | None = None) -> CheckR
             _("Tệp có chữ ký số hợp lệ nhưng không phải văn bản được đăng ký với mã xác thực này."),
         )
     return result(Verdict.NOT_REGISTERED, _("Tệp có chữ ký số hợp lệ nhưng không có trong sổ đăng ký."))
+
+
+def _registered_source(sig: signing.Verification, token: str | None) -> SignedDocument | None:
+    """The register entry one of the file's earlier signed revisions is, byte for byte (with `token`: that
+    entry only). A registered paper changed in an incremental update is found this way whatever was signed
+    after the change."""
+    hashes = sig.revisions_sha256
+    if not hashes:
+        return None
+    if token is not None:
+        entry = signed_document_by_token(token)
+        return entry if any(secrets.compare_digest(entry.sha256, h) for h in hashes) else None
+    found = {d.sha256: d for d in SignedDocument.objects.select_related("issuer").filter(sha256__in=hashes)}
+    return next((found[h] for h in hashes if h in found), None)
+
+
+def _modified_explanation(sig: signing.Verification) -> str:
+    if not sig.modified:  # the issuer's own key added a signature to a registered paper, nothing else
+        return _("Không sử dụng tệp này; hãy dùng đúng bản cơ quan ban hành đã cấp hoặc đề nghị cấp lại.")
+    if sig.intact and sig.covers_whole_file and not sig.changed_between_signatures and sig.signers_differ:
+        return _(
+            "Tệp mang chữ ký số của nhiều chứng thư số khác nhau: đã có người ký thêm sau cơ quan ban hành. "
+            "Không sử dụng tệp này; hãy đề nghị cơ quan ban hành cấp lại."
+        )
+    if sig.intact and sig.covers_whole_file:
+        return _(
+            "Nội dung tệp đã bị thay đổi sau một chữ ký số rồi được ký lại: chữ ký trước không còn khớp với "
+            "nội dung. Không sử dụng tệp này; hãy đề nghị cơ quan ban hành cấp lại."
+        )
+    return _(
+        "Nội dung tệp đã bị thay đổi sau khi ký: chữ ký số không còn khớp với nội dung. "
+        "Không sử dụng tệp này; hãy đề nghị cơ quan ban hành cấp lại."
+    )
 
 
 # --- Revoking -------------------------------------------------------------------------------------------

@@ -7,7 +7,12 @@
   agency's leader or a system administrator revokes it.
 
 The verdict is one of `valid`, `modified`, `not_registered`, `revoked`, `untrusted`, `unsigned`, with its
-Vietnamese label and explanation.
+Vietnamese label and explanation, and every signature of the file (`signatures`, in signing order). A file
+made from a registered paper and changed afterwards (even if signed again) is `modified`, with that paper
+as its `document`.
+
+Checking a file (the two `POST /verify…`) is limited per client address (`SIGNING_VERIFY_PER_IP`,
+default 20 per 10 minutes): beyond it, 429 with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -27,6 +32,7 @@ from tinhso.core.files import DEFAULT_MAX_BYTES
 from tinhso.edocs import register
 from tinhso.edocs.models import SignedDocument
 from tinhso.edocs.services import EDocError
+from tinhso.edocs.throttle import limited_message, verify_check_hit
 
 router = Router(tags=["verification"])
 
@@ -51,6 +57,8 @@ class SignedDocumentOut(Schema):
 
 
 class SignatureOut(Schema):
+    """The file's signatures summed up (`signer…`: the last one's)."""
+
     signed: bool
     intact: bool
     covers_whole_file: bool
@@ -58,6 +66,23 @@ class SignatureOut(Schema):
     signer: str
     signer_fingerprint: str
     signed_at: dt.datetime | None
+    changed_between_signatures: bool
+    signers_differ: bool
+
+
+class SignerOut(Schema):
+    """One signature of the file, in signing order. `changes_after`: what the revisions after it changed
+    (`none`, `signature_upkeep`, `form_filling`, `annotations`, `other`; empty when unknown)."""
+
+    signer: str
+    signer_organization: str
+    signer_fingerprint: str
+    signed_at: dt.datetime | None
+    intact: bool
+    trusted: bool
+    covers_whole_file: bool
+    coverage: str
+    changes_after: str
 
 
 class CheckOut(Schema):
@@ -66,6 +91,7 @@ class CheckOut(Schema):
     explanation: str
     sha256: str
     signature: SignatureOut
+    signatures: list[SignerOut]
     document: SignedDocumentOut | None
 
 
@@ -121,9 +147,37 @@ def _check(result: register.CheckResult) -> CheckOut:
             signer=sig.signer,
             signer_fingerprint=sig.signer_fingerprint,
             signed_at=sig.signed_at,
+            changed_between_signatures=sig.changed_between_signatures,
+            signers_differ=sig.signers_differ,
         ),
+        signatures=[
+            SignerOut(
+                signer=s.signer,
+                signer_organization=s.signer_organization,
+                signer_fingerprint=s.signer_fingerprint,
+                signed_at=s.signed_at,
+                intact=s.intact,
+                trusted=s.trusted,
+                covers_whole_file=s.covers_whole_file,
+                coverage=s.coverage,
+                changes_after=s.changes_after,
+            )
+            for s in sig.signatures
+        ],
         document=_doc(result.document) if result.document is not None else None,
     )
+
+
+def _limited(request: HttpRequest) -> HttpResponse | None:
+    """429 (with `Retry-After`) when this address has had too many files checked; else None."""
+    decision = verify_check_hit(request)
+    if decision.allowed:
+        return None
+    response = JsonResponse(
+        {"detail": f"{limited_message(decision.retry_after)} / too many checks, try again later"}, status=429
+    )
+    response["Retry-After"] = str(decision.retry_after)
+    return response
 
 
 def _load(token: str) -> SignedDocument:
@@ -145,22 +199,28 @@ def verify_entry(request: HttpRequest, token: str) -> SignedDocumentOut:
 
 @router.post(
     "/verify/{token}",
-    response={200: CheckOut, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut},
+    response={200: CheckOut, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="Kiểm tra tệp với văn bản đã đăng ký / Check a PDF against a register entry",
 )
-def verify_file_for_token(request: HttpRequest, token: str, file: File[UploadedFile]) -> CheckOut:
+def verify_file_for_token(
+    request: HttpRequest, token: str, file: File[UploadedFile]
+) -> CheckOut | HttpResponse:
+    if (limited := _limited(request)) is not None:
+        return limited
     _load(token)
     return _check(register.signed_document_check(content=_content(file), token=token))
 
 
 @router.post(
     "/verify",
-    response={200: CheckOut, 413: ErrorOut, 415: ErrorOut},
+    response={200: CheckOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="Kiểm tra tệp với sổ đăng ký / Check a PDF against the register by its hash",
 )
-def verify_file(request: HttpRequest, file: File[UploadedFile]) -> CheckOut:
+def verify_file(request: HttpRequest, file: File[UploadedFile]) -> CheckOut | HttpResponse:
+    if (limited := _limited(request)) is not None:
+        return limited
     return _check(register.signed_document_check(content=_content(file)))
 
 

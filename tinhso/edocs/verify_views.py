@@ -1,7 +1,8 @@
 """The public verification page of signed papers (*xác thực văn bản*), reached from a paper's QR code.
 
 No login: anyone holding a paper can see who issued it, when, and whether it was revoked, and can upload the
-PDF they hold to have its signature and hash checked against the register. The issuing agency's leader (or
+PDF they hold to have its signatures and hash checked against the register (so many checks an address,
+`throttle.py`). The issuing agency's leader (or
 a system administrator), when logged in, also sees a form to revoke it. Pages work without JavaScript and
 carry no inline script or style (the site's CSP).
 """
@@ -19,6 +20,7 @@ from tinhso.edocs import register
 from tinhso.edocs.forms import RevokeSignedForm, VerifyUploadForm
 from tinhso.edocs.responses import no_store
 from tinhso.edocs.services import EDocError, EDocNotFound
+from tinhso.edocs.throttle import limited_message, verify_check_hit
 
 
 def _headers(response: HttpResponse) -> HttpResponse:
@@ -35,6 +37,14 @@ def _check(request: HttpRequest, form: VerifyUploadForm, token: str | None) -> r
     return register.signed_document_check(content=form.cleaned_data["content"], token=token)
 
 
+def _limited(request: HttpRequest, context: dict[str, object], retry_after: int) -> HttpResponse:
+    """Too many checks from this address: the page again, with the form and a message, and no check."""
+    context = {**context, "form": VerifyUploadForm(), "check": None, "limited": limited_message(retry_after)}
+    response = render(request, "edocs/verify.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return _headers(response)
+
+
 @require_http_methods(["GET", "POST"])
 def verify_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -42,23 +52,25 @@ def verify_page(request: HttpRequest, token: str) -> HttpResponse:
     except EDocNotFound as exc:
         response = render(request, "edocs/verify_unknown.html", {"message": exc.message}, status=404)
         return _headers(response)
+    context: dict[str, object] = {
+        "doc": doc,
+        "token": token,
+        "can_revoke": register.can_revoke(request.user, doc) and doc.revoked_at is None,
+        "revoke_form": RevokeSignedForm(),
+    }
     check = None
     status = 200
     if request.method == "POST":
+        decision = verify_check_hit(request)
+        if not decision.allowed:
+            return _limited(request, context, decision.retry_after)
         form = VerifyUploadForm(request.POST, request.FILES)
         check = _check(request, form, token)
         if check is None:
             status = form.status_code()
     else:
         form = VerifyUploadForm()
-    context = {
-        "doc": doc,
-        "form": form,
-        "check": check,
-        "token": token,
-        "can_revoke": register.can_revoke(request.user, doc) and doc.revoked_at is None,
-        "revoke_form": RevokeSignedForm(),
-    }
+    context.update(form=form, check=check)
     return _headers(render(request, "edocs/verify.html", context, status=status))
 
 
@@ -68,6 +80,9 @@ def verify_any(request: HttpRequest) -> HttpResponse:
     check = None
     status = 200
     if request.method == "POST":
+        decision = verify_check_hit(request)
+        if not decision.allowed:
+            return _limited(request, {"doc": None}, decision.retry_after)
         form = VerifyUploadForm(request.POST, request.FILES)
         check = _check(request, form, None)
         if check is None:

@@ -120,3 +120,29 @@ def pdfsig(data: bytes, tmp_path: Path) -> list[dict[str, str]]:
         elif sigs and (m := re.match(r"^\s+- (.+)$", line)):
             sigs[-1][m.group(1).strip()] = "yes"
     return sigs
+
+
+def signed_again(
+    data: bytes,
+    credentials: signing.Credentials,
+    *,
+    white_out: bool = True,
+    field_name: str = "ChuKyThem",
+) -> bytes:
+    """`data` with one incremental update that (when `white_out`) paints a white box over the first page's
+    text, the way a forger hides a name, and adds a second signature by `credentials` over the result: the
+    attack on a validator that looks at the last signature only."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    if white_out:
+        box = generic.StreamObject(stream_data=b"q 1 1 1 rg 50 470 320 45 re f Q")
+        writer.add_stream_to_page(0, writer.add_object(box))
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    out = io.BytesIO()
+    signers.sign_pdf(writer, meta, signer=credentials.signer(), output=out)
+    return out.getvalue()

@@ -23,6 +23,7 @@ from tinhso.core.tests.signing_support import (
     one_byte_changed,
     pdfsig,
     sample_pdf,
+    signed_again,
 )
 
 AGENCY = "000.00.30.H60"
@@ -75,6 +76,44 @@ def test_a_page_added_after_signing_is_reported_as_a_modification(signed: bytes)
     result = signing.verify_pdf(appended)
     assert result.intact  # the signed revision itself is untouched…
     assert not result.covers_whole_file and result.modified and not result.valid  # …but the file is not
+
+
+def test_content_changed_then_signed_again_by_a_trusted_key_is_modified(
+    signed: bytes, creds: signing.Credentials
+) -> None:
+    """The last signature is sound and trusted, and covers the whole file; the first one is intact but the
+    revision after it changed the page: every signature is checked, so the file is modified."""
+    forged = signed_again(signed, creds)  # even the issuer's own key cannot hide a change this way
+    result = signing.verify_pdf(forged)
+    first, last = result.signatures
+    assert last.intact and last.trusted and last.coverage == "entire_file"  # the last signature alone is fine
+    assert first.intact and first.coverage == "entire_revision" and first.changes_after == "other"
+    assert first.revision_sha256 == signing.sha256(signed)  # the file as it stood when first signed
+    assert result.changed_between_signatures and result.modified and not result.valid
+    assert not result.signers_differ
+
+
+def test_a_second_signature_by_another_trusted_signer_is_reported_with_both_signers(
+    signed: bytes, signing_dir: Path
+) -> None:
+    ca = signing.dev_ca()
+    assert ca is not None
+    other = credentials_from(ca, "Sở Tư pháp tỉnh Tuyên Quang")  # trusted: issued by the same root
+    data = signed_again(signed, other, white_out=False)  # no change to the page: only a signature added
+    result = signing.verify_pdf(data)
+    first, last = result.signatures
+    assert first.changes_after == "form_filling" and not result.changed_between_signatures
+    assert last.covers_whole_file and last.trusted
+    assert [s.signer for s in result.signatures] == [AGENCY_NAME, "Sở Tư pháp tỉnh Tuyên Quang"]
+    assert result.intact and result.trusted and result.covers_whole_file
+    assert result.signers_differ and result.modified and not result.valid
+
+
+def test_a_signature_added_by_the_same_signer_without_changes_stays_valid(
+    signed: bytes, creds: signing.Credentials
+) -> None:
+    result = signing.verify_pdf(signed_again(signed, creds, white_out=False))
+    assert len(result.signatures) == 2 and result.valid and not result.modified
 
 
 def test_a_certificate_from_a_ca_nobody_trusts_is_not_valid(signing_dir: Path, tmp_path: Path) -> None:

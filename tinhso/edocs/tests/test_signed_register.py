@@ -25,6 +25,7 @@ from tinhso.core.tests.signing_support import (
     one_byte_changed,
     pdfsig,
     sample_pdf,
+    signed_again,
 )
 from tinhso.edocs import register
 from tinhso.edocs.models import SignedDocument
@@ -249,3 +250,84 @@ def test_the_api_gives_the_entry_and_the_same_verdicts(
     assert res.status_code == 200 and res.json()["revoked"] is True
     client.logout()
     assert check(issued.content, doc.token)["verdict"] == "revoked"
+
+
+def test_a_registered_paper_changed_and_signed_again_is_modified_and_named(
+    signing_dir: Path, ward: Agency, client: Client
+) -> None:
+    """The attack on a validator that reads the last signature only: a registered paper, changed in an
+    incremental update and signed again with a key the trust roots accept. Not "valid, not in the
+    register": modified, and which register entry it was made from."""
+    issued = issue(ward)
+    doc = issued.document
+    assert doc is not None
+    creds = signing.agency_credentials(code=ward.code, name=ward.name)
+    assert creds is not None
+    forged = signed_again(issued.content, creds)
+
+    for url in ("/xac-thuc/", f"/xac-thuc/{doc.token}/"):
+        html = upload(client, url, forged)
+        assert verdict(html) == "modified" and "Văn bản đã bị sửa đổi" in html
+        assert "Trích lục khai sinh" in html and ward.name in html  # the entry it was made from
+    assert f'href="/xac-thuc/{doc.token}/"' in upload(client, "/xac-thuc/", forged)
+
+    res = client.post("/api/verify", {"file": SimpleUploadedFile("x.pdf", forged)}).json()
+    assert res["verdict"] == "modified" and res["document"]["token"] == doc.token
+    assert [s["signer"] for s in res["signatures"]] == [ward.name, ward.name]
+    assert res["signatures"][0]["changes_after"] == "other"
+    assert res["signatures"][1]["covers_whole_file"] is True and res["signatures"][1]["trusted"] is True
+
+
+def test_a_second_signer_on_a_registered_paper_is_modified_with_every_signer_listed(
+    signing_dir: Path, ward: Agency, client: Client
+) -> None:
+    issued = issue(ward)
+    assert issued.document is not None
+    ca = signing.dev_ca()
+    assert ca is not None
+    other = signed_again(issued.content, credentials_from(ca, "Người ký lạ"), white_out=False)
+    html = upload(client, "/xac-thuc/", other)
+    assert verdict(html) == "modified" and "Người ký lạ" in html and ward.name in html
+    res = client.post(f"/api/verify/{issued.document.token}", {"file": SimpleUploadedFile("x.pdf", other)})
+    body = res.json()
+    assert body["verdict"] == "modified" and body["document"]["token"] == issued.document.token
+    assert [s["signer"] for s in body["signatures"]] == [ward.name, "Người ký lạ"]
+
+
+def test_anonymous_checks_are_rate_limited_per_address(
+    signing_dir: Path, ward: Agency, client: Client, settings: Any
+) -> None:
+    settings.SIGNING_VERIFY_PER_IP = (3, 600)
+    not_pdf = b"<html>not a pdf</html>"
+    for _ in range(3):
+        assert client.post("/xac-thuc/", {"file": SimpleUploadedFile("a.pdf", not_pdf)}).status_code == 415
+    page = client.post("/xac-thuc/", {"file": SimpleUploadedFile("a.pdf", sample_pdf())})
+    assert page.status_code == 429 and int(page["Retry-After"]) > 0
+    html = page.content.decode()
+    assert "Bạn đã kiểm tra quá nhiều tệp trong thời gian ngắn" in html and 'data-verdict="' not in html
+    doc = issue(ward).document
+    assert doc is not None
+    page = client.post(f"/xac-thuc/{doc.token}/", {"file": SimpleUploadedFile("a.pdf", sample_pdf())})
+    assert page.status_code == 429  # the same address, whichever paper it checks
+    assert client.get(f"/xac-thuc/{doc.token}/").status_code == 200  # reading the entry is not limited
+
+    res = client.post("/api/verify", {"file": SimpleUploadedFile("x.pdf", sample_pdf())})
+    assert res.status_code == 429 and "quá nhiều" in res.json()["detail"] and int(res["Retry-After"]) > 0
+    res = client.post(f"/api/verify/{doc.token}", {"file": SimpleUploadedFile("x.pdf", sample_pdf())})
+    assert res.status_code == 429
+    assert client.get(f"/api/verify/{doc.token}").status_code == 200
+
+    other = Client(REMOTE_ADDR="198.51.100.7")  # another address has its own allowance
+    res = other.post("/api/verify", {"file": SimpleUploadedFile("x.pdf", sample_pdf())})
+    assert res.status_code == 200 and res.json()["verdict"] == "unsigned"
+
+
+def test_the_revocation_form_says_the_reason_is_public(
+    signing_dir: Path, ward: Agency, client: Client
+) -> None:
+    doc = issue(ward).document
+    assert doc is not None
+    client.force_login(people.official(agency_prefix="000.00.30", roles=(Role.AGENCY_LEADER,)))
+    html = client.get(f"/xac-thuc/{doc.token}/").content.decode()
+    assert 'data-testid="revoke"' in html
+    assert "Lý do thu hồi được công khai trên trang xác thực" in html
