@@ -6,7 +6,11 @@
 - On a financial obligation (`transitions.pause_for_payment`, status 6, DL10): `obligation_request()` opens
   a request for the amount the official states.
 - When the payments app reports an obligation settled (paid, or exempted on a legal ground), the dossier
-  paused for it resumes (`dossier_payment_settled`, registered in `DossiersConfig.ready()`).
+  paused for it resumes (`dossier_payment_settled`, registered in `DossiersConfig.ready()`) — only for an
+  obligation of the current pause, once none of that pause's is still due. A hook lost (the process
+  stopped after the payment's commit) is caught up by `resume_settled_paused()` (the command
+  `resume_paid_dossiers`). A dossier resumed by hand cancels the unpaid obligations of its pause
+  (`pause_obligations_cancel`).
 
 Which amount is due (`fee_due`), and why:
 
@@ -32,6 +36,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
@@ -39,7 +44,13 @@ from tinhso.dossiers.models import Channel, Dossier, Status
 from tinhso.payments import selectors as payment_selectors
 from tinhso.payments import services as payments
 from tinhso.payments.hooks import Settled
-from tinhso.payments.models import PaymentMatch, PaymentRequest, RequestKind, RequestStatus
+from tinhso.payments.models import (
+    OUTSTANDING,
+    PaymentMatch,
+    PaymentRequest,
+    RequestKind,
+    RequestStatus,
+)
 from tinhso.procedures.models import ChannelRule, Fee
 
 logger = logging.getLogger(__name__)
@@ -193,14 +204,14 @@ def dossier_payment_settled(event: Settled) -> None:
     anything: it never paused the dossier."""
     if event.kind != RequestKind.OBLIGATION:
         return
-    d = Dossier.objects.filter(code=event.subject_key).only("pk", "status").first()
-    if d is None or d.status != Status.PAUSED:
+    d = Dossier.objects.filter(code=event.subject_key).only("pk", "status", "paused_at").first()
+    if d is None or d.status != Status.PAUSED or d.paused_at is None:
         return
-    if (
-        PaymentRequest.objects.for_subject(event.subject_key)
-        .filter(kind=RequestKind.OBLIGATION, status__in=[RequestStatus.OPEN, RequestStatus.PARTLY_PAID])
-        .exists()
-    ):
+    pause = _pause_obligations(d)
+    # Only an obligation of the current pause resumes it (one of an earlier pause, paid late, does not).
+    if not pause.filter(pk=event.request_id).exists():
+        return
+    if pause.filter(status__in=OUTSTANDING).exists():
         return
     # Imported here: transitions imports this module (reception charges the fee).
     from tinhso.dossiers import transitions
@@ -211,6 +222,37 @@ def dossier_payment_settled(event: Settled) -> None:
         logger.info("dossier %s not resumed after payment %s: %s", event.subject_key, event.reference, exc)
 
 
+def _pause_obligations(d: Dossier) -> QuerySet[PaymentRequest]:
+    """The obligations opened for the dossier's current pause (status 6): at or after it began."""
+    return PaymentRequest.objects.for_subject(d.code).filter(
+        kind=RequestKind.OBLIGATION, created_at__gte=d.paused_at
+    )
+
+
+def pause_obligations_cancel(d: Dossier, *, actor: User, at: dt.datetime) -> list[PaymentRequest]:
+    """The official resumes the paused dossier by hand (`transitions.resume_after_payment`; they checked
+    the official's rights): the obligations of this pause nothing was paid on are cancelled, so their QR
+    code stops asking for money (money that comes later goes to the officials' queue, to refund). One partly
+    paid stays as it is: the money received is settled through the queue. In the caller's transaction."""
+    if d.paused_at is None:
+        return []
+    cancelled = []
+    for request in _pause_obligations(d).filter(status__in=OUTSTANDING, paid_vnd=0).order_by("pk"):
+        try:
+            cancelled.append(
+                payments.payment_request_cancel(
+                    request,
+                    reason=_("Tiếp tục xử lý theo quyết định của cán bộ"),
+                    actor=None,
+                    on_behalf_of=actor,
+                    at=at,
+                )
+            )
+        except payments.PaymentConflict:  # paid in the meantime: it stays paid
+            continue
+    return cancelled
+
+
 def resume_settled_paused() -> list[str]:
     """Catch-up for the hook: the dossiers still paused although every obligation opened since their pause
     is settled (the process stopped between the payment's commit and its hook), resumed now. For a periodic
@@ -219,10 +261,7 @@ def resume_settled_paused() -> list[str]:
 
     resumed = []
     for d in Dossier.objects.filter(status=Status.PAUSED).only("pk", "code", "paused_at").iterator():
-        obligations = PaymentRequest.objects.for_subject(d.code).filter(
-            kind=RequestKind.OBLIGATION, created_at__gte=d.paused_at
-        )
-        statuses = set(obligations.values_list("status", flat=True))
+        statuses = set(_pause_obligations(d).values_list("status", flat=True))
         if not statuses or statuses & {RequestStatus.OPEN, RequestStatus.PARTLY_PAID}:
             continue  # nothing to pay through us (resumed by hand), or still due
         if not statuses & {RequestStatus.PAID, RequestStatus.EXEMPT}:

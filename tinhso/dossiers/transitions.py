@@ -1177,6 +1177,8 @@ def resume_after_payment(
             actor, d, [Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD], _("tiếp tục xử lý")
         )
     assert d.paused_at is not None and d.due_at is not None and d.clock_start is not None
+    if actor is not None:  # resumed by hand: the pause's unpaid obligations are asked for no more
+        fees.pause_obligations_cancel(d, actor=actor, at=at)
     cal = _calendar()
     previous = wt.Deadline(due=d.due_at, start=d.clock_start, rule=d.due_rule, inputs={})
     deadline = wt.resume(previous, d.paused_at, at, cal)

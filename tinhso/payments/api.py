@@ -2,7 +2,8 @@
 
 - `POST /api/payments/webhook/{bank}`: a bank pushes one credit (JSON), signed with HMAC-SHA256 over the raw
   body in `X-TinhSo-Signature: sha256=<hex>` under the bank's secret (`BankFeed`). 401 bad signature or
-  unknown bank, 400 malformed JSON, 422 invalid fields or an account that is not a collection account;
+  unknown bank, 400 malformed JSON, 422 invalid fields or an account that is not a collection account,
+  409 a transaction id already recorded with another account or amount;
   200 `recorded`, `already_known` (a retried delivery: nothing changes) or `ignored` (a debit).
 - `GET /api/payments/requests/{reference}`: for the payer or an official handling the agency's fees (404
   for anyone else); the VietQR payload while something is due. Showing it never marks anything paid
@@ -61,7 +62,7 @@ def request_payload(r: PaymentRequest) -> dict[str, Any]:
 @router.post(
     "/payments/webhook/{bank}",
     auth=None,
-    response={200: WebhookOut, **ERRORS},
+    response={200: WebhookOut, 409: ErrorOut, **ERRORS},
     summary="Ngân hàng báo có / A bank pushes a credit",
 )
 def webhook(request: HttpRequest, bank: str) -> Any:

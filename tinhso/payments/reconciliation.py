@@ -6,13 +6,17 @@ never when a QR code is shown. Three ways in, one way through:
 - `statement_import()` — a statement file of one collection account, as CSV (layout below) or ISO 20022
   camt.053 XML. The same file twice is recognised by its SHA-256 and changes nothing; a transaction already
   known (same bank BIN and bank transaction id, from another file or the webhook) is skipped, so overlapping
-  statements are safe too. A file with any unreadable row is refused whole, with every row's error.
+  statements are safe too — unless it states another account or amount than the one recorded: that row is
+  an error. A file with any unreadable row is refused whole, with every row's error.
 - `webhook_receive()` — a bank that pushes each credit as JSON, signed with HMAC-SHA256 over the raw body
-  under the bank's secret (`BankFeed`); idempotent by transaction id.
+  under the bank's secret (`BankFeed`); idempotent by transaction id (409 when the id is known with another
+  account or amount).
 - `_apply()` — each new credit: the references found anywhere in its description (`references.py`; banks
   re-space and re-case it) and its amount decide. Exact → paid; less → partly paid, and the shortfall goes
   to the officials' queue; more → paid, and the surplus goes to the queue; a request already paid or exempt
-  → a duplicate in the queue; no known reference (or a cancelled request) → unmatched in the queue.
+  → a duplicate in the queue; no known reference (or a cancelled request) → unmatched in the queue. Only a
+  credit to the account the request names is matched: one to another account is unmatched in the queue of
+  the agency that holds the account, for an official with rights over both agencies to match by hand.
 
 CSV layout (*mẫu sao kê CSV*), UTF-8 with or without a byte-order mark, separated by commas, semicolons or
 tabs (guessed from the header line), one header row (title lines above it are skipped), headers matched
@@ -23,7 +27,8 @@ without regard to case or diacritics:
 
 - *Ngày giao dịch*: `dd/mm/yyyy`, optionally with `HH:MM[:SS]`, or ISO `yyyy-mm-dd[THH:MM:SS]`, Vietnam time.
 - *Số tiền ghi có*: whole đồng, thousands separated by `.` or `,` or nothing (`20.000`, `20,000`, `20000`,
-  `20000.00`). Rows with no credit (debits) are skipped.
+  `20000.00`), at most 13 digits (VietQR's limit). Rows with no credit (empty, `-`, `0`, `0,00`: debits) are
+  skipped.
 - Also accepted as headers: *Ngày hạch toán*, *Số tham chiếu*, *Số bút toán*, *Ghi có*, *Phát sinh có*,
   *Nội dung*, *Diễn giải*, *Mô tả*, *Tên đối ứng*.
 """
@@ -52,7 +57,7 @@ from tinhso.accounts.models import User
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import Refusal
 from tinhso.core.text import fold
-from tinhso.payments import references
+from tinhso.payments import references, vietqr
 from tinhso.payments.models import (
     OUTSTANDING,
     BankFeed,
@@ -71,6 +76,8 @@ VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_STATEMENT_BYTES = 10 * 1024 * 1024
 MAX_ERRORS_SHOWN = 30
 SIGNATURE_HEADER = "X-TinhSo-Signature"
+# The largest amount a VietQR code can carry (tag 54: 13 digits); a larger credit is no fee of ours.
+MAX_AMOUNT_VND = 10**vietqr.MAX_AMOUNT_DIGITS - 1
 
 
 class StatementError(Refusal):
@@ -95,6 +102,21 @@ class WebhookUnauthorized(WebhookError):
     status_code = 401
 
 
+class WebhookConflict(WebhookError):
+    """A transaction id already recorded with another account or amount."""
+
+    status_code = 409
+
+
+class _KnownDiffers(Exception):
+    """The bank's transaction id is already recorded, with another account or amount (the message says
+    which)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Credit:
     """One credit as a statement or a feed states it."""
@@ -105,6 +127,7 @@ class Credit:
     description: str
     counterparty_name: str = ""
     counterparty_account: str = ""
+    where: str = ""  # the row in its statement ("Dòng 12", "Stmt 1, Ntry 3, TxDtls 1"), for errors
 
 
 @dataclass
@@ -124,16 +147,23 @@ _AMOUNT_PLAIN = re.compile(r"^\d+(?:[.,]00?)?$")
 
 
 def parse_amount(text: str) -> int:
-    """Whole đồng from a bank's spelling ("20.000", "20,000", "20000", "20000.00"); ValueError otherwise.
-    VND has no minor unit (§4.1: tag 54), so anything after a decimal mark must be zero."""
+    """Whole đồng from a bank's spelling ("20.000", "20,000", "20000", "20000.00"); ValueError otherwise,
+    and for more than `MAX_AMOUNT_VND`. VND has no minor unit (§4.1: tag 54), so anything after a decimal
+    mark must be zero."""
     raw = text.strip().replace(" ", "").replace("\u00a0", "")
+    if len(raw) > 40:  # 13 digits with separators and decimals fit in far less
+        raise ValueError(text)
     if _AMOUNT_PLAIN.match(raw):
-        return int(re.split(r"[.,]", raw)[0])
-    if _AMOUNT_GROUPED.match(raw):
+        value = int(re.split(r"[.,]", raw)[0])
+    elif _AMOUNT_GROUPED.match(raw):
         # "20.000,00" / "20,000.00": drop a trailing zero decimal part, then the group separators.
         body = re.sub(r"[.,]00?$", "", raw) if re.search(r"[.,]\d{3}[.,]00?$", raw) else raw
-        return int(re.sub(r"[.,]", "", body))
-    raise ValueError(text)
+        value = int(re.sub(r"[.,]", "", body))
+    else:
+        raise ValueError(text)
+    if value > MAX_AMOUNT_VND:
+        raise ValueError(text)
+    return value
 
 
 _DATE_FORMATS = (
@@ -236,16 +266,17 @@ def parse_csv(data: bytes) -> list[Credit]:
             return row[i].strip() if i is not None and i < len(row) else ""
 
         credit_text = cell("credit")
-        if not credit_text or credit_text in ("0", "-"):
+        if not credit_text or credit_text == "-":
             continue  # a debit or an empty line of the bank's layout
         problems = []
         try:
             amount = parse_amount(credit_text)
-            if amount <= 0:
-                raise ValueError(credit_text)
         except ValueError:
             problems.append(_("số tiền ghi có “%(v)s” không đọc được") % {"v": credit_text[:30]})
             amount = 0
+        else:
+            if amount == 0:
+                continue  # "0", "0,00": no credit (a debit row)
         try:
             when = parse_when(cell("date"))
         except ValueError:
@@ -273,6 +304,7 @@ def parse_csv(data: bytes) -> list[Credit]:
                 description=cell("description")[:2000],
                 counterparty_name=cell("cp_name")[:200],
                 counterparty_account=cell("cp_account")[:40],
+                where=_("Dòng %(row)s") % {"row": offset},
             )
         )
     if errors:
@@ -322,10 +354,12 @@ def _camt_amount(el: Any, where: str, errors: list[str]) -> int | None:
     currency = el.get("Ccy", "")
     try:
         value = Decimal((el.text or "").strip())
+        # Infinity, NaN and sNaN are Decimals too: only a finite amount compares and converts.
+        whole = value.is_finite() and value == value.to_integral_value() and 0 < value <= MAX_AMOUNT_VND
     except InvalidOperation:
         errors.append(_("%(where)s: số tiền không đọc được. / Unreadable amount.") % {"where": where})
         return None
-    if currency != "VND" or value != value.to_integral_value() or value <= 0:
+    if currency != "VND" or not whole:
         errors.append(
             _("%(where)s: chỉ nhận số tiền đồng nguyên dương (Ccy=VND). / Only whole VND amounts.")
             % {"where": where}
@@ -385,7 +419,7 @@ def parse_camt053(data: bytes, *, account_number: str = "") -> list[Credit]:
                     seen,
                     errors,
                     where,
-                    Credit(entry_ref, amount, booked, _text(entry, "{*}AddtlNtryInf")),
+                    Credit(entry_ref, amount, booked, _text(entry, "{*}AddtlNtryInf"), where=where),
                 )
                 continue
             for t_no, tx in enumerate(details, start=1):
@@ -431,7 +465,7 @@ def parse_camt053(data: bytes, *, account_number: str = "") -> list[Credit]:
                     seen,
                     errors,
                     tx_where,
-                    Credit(tx_id, amount, booked, remittance[:2000], name[:200], cp_account[:40]),
+                    Credit(tx_id, amount, booked, remittance[:2000], name[:200], cp_account[:40], tx_where),
                 )
     if errors:
         raise StatementError(
@@ -495,6 +529,15 @@ def _apply(tx: BankTransaction, *, at: dt.datetime) -> list[ReconciliationIssue]
     if request.status == RequestStatus.CANCELLED:
         detail = _("Yêu cầu %(ref)s đã bị hủy.") % {"ref": request.reference}
         return [_issue(IssueKind.UNMATCHED, tx, request, tx.amount_vnd, detail, at)]
+    if request.account_id != tx.account_id:
+        # A reference is no proof on its own (anyone can type one): money that landed in another account
+        # than the one the request's QR code names is for an official to look into. Unmatched, with no
+        # request: the officials of the account's agency see it and may match it by hand
+        # (`issue_match_by_hand`, with rights over both agencies).
+        detail = _("Mã thanh toán %(ref)s: tiền vào tài khoản khác tài khoản của khoản thu.") % {
+            "ref": request.reference
+        }
+        return [_issue(IssueKind.UNMATCHED, tx, None, tx.amount_vnd, detail, at)]
     return _apply_to(tx, request, at=at, actor=None)
 
 
@@ -579,7 +622,8 @@ def _record(
     at: dt.datetime,
 ) -> tuple[BankTransaction | None, list[ReconciliationIssue]]:
     """Insert the credit unless the bank's id is already known (then None): a savepoint turns the unique
-    constraint's refusal into "already known", which also settles a race between two imports."""
+    constraint's refusal into "already known", which also settles a race between two imports. Known with
+    another account or amount: `_KnownDiffers` (the bank contradicts itself, or someone replays an id)."""
     try:
         with transaction.atomic():
             tx = BankTransaction.objects.create(
@@ -596,9 +640,63 @@ def _record(
                 recorded_at=at,
             )
     except IntegrityError:
+        known = BankTransaction.objects.filter(
+            bank_bin=account.bank_bin, transaction_id=credit.transaction_id
+        ).first()
+        problem = _differs(known, account, credit) if known is not None else None
+        if problem:
+            raise _KnownDiffers(problem) from None
         return None, []
     tx.account = account
     return tx, _apply(tx, at=at)
+
+
+def _differs(known: BankTransaction, account: CollectionAccount, credit: Credit) -> str | None:
+    """What the credit says otherwise than the transaction already recorded under its id, or None."""
+    if known.account_id != account.pk:
+        return _(
+            "Giao dịch %(id)s đã được ghi nhận vào tài khoản khác. / Already recorded for another account."
+        ) % {"id": credit.transaction_id}
+    if known.amount_vnd != credit.amount_vnd:
+        return _(
+            "Giao dịch %(id)s đã được ghi nhận với số tiền %(known)s đồng, khác %(amount)s đồng. "
+            "/ Already recorded with another amount."
+        ) % {
+            "id": credit.transaction_id,
+            "known": f"{known.amount_vnd:,}".replace(",", "."),
+            "amount": f"{credit.amount_vnd:,}".replace(",", "."),
+        }
+    return None
+
+
+def _check_known(account: CollectionAccount, credits: Sequence[Credit]) -> None:
+    """Refuse the statement, row by row, when a transaction id already recorded says something else."""
+    errors: list[str] = []
+    for start in range(0, len(credits), 500):  # SQLite's limit on bound parameters
+        chunk = credits[start : start + 500]
+        known = {
+            t.transaction_id: t
+            for t in BankTransaction.objects.filter(
+                bank_bin=account.bank_bin, transaction_id__in=[c.transaction_id for c in chunk]
+            ).only("transaction_id", "account_id", "amount_vnd")
+        }
+        for credit in chunk:
+            problem = (
+                _differs(known[credit.transaction_id], account, credit)
+                if credit.transaction_id in known
+                else None
+            )
+            if problem:
+                errors.append(f"{credit.where}: {problem}")
+    if errors:
+        raise StatementError(
+            _(
+                "Sao kê có %(n)s giao dịch khác với giao dịch cùng mã đã ghi nhận, chưa nhập giao dịch nào. "
+                "/ Some transactions contradict those already recorded; nothing imported."
+            )
+            % {"n": len(errors)},
+            errors[:MAX_ERRORS_SHOWN],
+        )
 
 
 def _looks_like_xml(data: bytes) -> bool:
@@ -633,6 +731,7 @@ def statement_import(
     else:
         fmt = StatementImport.Format.CSV
         credits = parse_csv(data)
+    _check_known(account, credits)
     try:
         with transaction.atomic():  # a savepoint: the same file sent twice at once (a double click)
             statement = StatementImport.objects.create(
@@ -653,7 +752,16 @@ def statement_import(
     added = 0
     issues: list[ReconciliationIssue] = []
     for credit in credits:
-        tx, new_issues = _record(account, credit, source=fmt, statement=statement, at=at)
+        try:
+            tx, new_issues = _record(account, credit, source=fmt, statement=statement, at=at)
+        except _KnownDiffers as exc:  # recorded meanwhile by another import or the webhook
+            raise StatementError(
+                _(
+                    "Sao kê có giao dịch khác với giao dịch cùng mã đã ghi nhận, chưa nhập giao dịch nào. "
+                    "/ A transaction contradicts one already recorded; nothing imported."
+                ),
+                [f"{credit.where}: {exc.message}"],
+            ) from None
         if tx is not None:
             added += 1
             issues += new_issues
@@ -714,7 +822,16 @@ def issue_match_by_hand(
     if request is None or request.status == RequestStatus.CANCELLED:
         raise PaymentError(_("Không có khoản thu đang mở với mã này. / No such open request."))
     require_official(actor, request.agency)
-    issues = _apply_to(row.transaction, request, at=at, actor=actor)
+    tx = row.transaction
+    mismatch: dict[str, str] = {}
+    if request.account_id != tx.account_id:
+        # Money in another account than the request's: whoever applies it must answer for both.
+        require_official(actor, tx.account.agency)
+        mismatch = {
+            "transaction_account": tx.account.account_number,
+            "request_account": request.account.account_number if request.account else "",
+        }
+    issues = _apply_to(tx, request, at=at, actor=actor)
     row.resolved_at, row.resolved_by = at, actor
     row.resolution = _("Đối soát thủ công với %(ref)s: %(note)s") % {
         "ref": request.reference,
@@ -729,7 +846,11 @@ def issue_match_by_hand(
         actor_label=actor.get_username(),
         agency_code=row.agency.code,
         old={"kind": row.kind, "transaction": row.transaction.transaction_id},
-        new={"request": request.reference, "resolution": row.resolution},
+        new={
+            "request": request.reference,
+            "resolution": row.resolution,
+            **({"account_mismatch": mismatch} if mismatch else {}),
+        },
     )
     return issues
 
@@ -765,11 +886,13 @@ def webhook_receive(
     at = at or timezone.now()
     feed = BankFeed.objects.filter(code=feed_code, is_active=True).first()
     # One answer for an unknown bank and a bad signature: nothing to learn by probing.
-    if feed is None or not hmac.compare_digest(sign(feed.secret, body), signature.strip()):
+    # Compared as bytes: `compare_digest` refuses a str with non-ASCII characters (a TypeError, not a 401).
+    given = signature.strip().encode("latin-1", "replace")
+    if feed is None or not hmac.compare_digest(sign(feed.secret, body).encode(), given):
         raise WebhookUnauthorized(_("Chữ ký không hợp lệ. / Invalid signature."))
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, an integer of thousands of digits, too deep
         raise WebhookMalformed(_("Nội dung không phải JSON. / The body is not JSON.")) from None
     if not isinstance(payload, dict):
         raise WebhookMalformed(_("Nội dung phải là một đối tượng JSON. / The body must be a JSON object."))
@@ -782,7 +905,7 @@ def webhook_receive(
         problems.append("transaction_id")
     if not isinstance(account_number, str):
         problems.append("account_number")
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT_VND:
         problems.append("amount")
     if not isinstance(description, str):
         problems.append("description")
@@ -810,7 +933,12 @@ def webhook_receive(
         counterparty_account=str(payload.get("counterparty_account", ""))[:40],
     )
     with transaction.atomic():
-        tx, issues = _record(account, credit, source=StatementImport.Format.WEBHOOK, statement=None, at=at)
+        try:
+            tx, issues = _record(
+                account, credit, source=StatementImport.Format.WEBHOOK, statement=None, at=at
+            )
+        except _KnownDiffers as exc:
+            raise WebhookConflict(exc.message) from None
         if tx is None:
             return WebhookResult(status="already_known", transaction=None)
         audit_record(

@@ -205,10 +205,16 @@ def payment_request_exempt(
 
 @transaction.atomic
 def payment_request_cancel(
-    request: PaymentRequest | int, *, reason: str, actor: User | None, at: dt.datetime | None = None
+    request: PaymentRequest | int,
+    *,
+    reason: str,
+    actor: User | None,
+    on_behalf_of: User | None = None,
+    at: dt.datetime | None = None,
 ) -> PaymentRequest:
     """Cancel a request nobody has paid anything on (a wrong amount, a withdrawn dossier). `actor` None: a
-    higher app's rule (the dossier was withdrawn)."""
+    higher app's rule (the dossier was withdrawn); `on_behalf_of` then names the person whose decision the
+    rule carries out (the higher app checked their rights), recorded as the one who closed it."""
     r = _lock(request)
     if actor is not None:
         require_official(actor, r.agency)
@@ -220,10 +226,10 @@ def payment_request_cancel(
             _("Chỉ hủy được khoản chưa thanh toán. / Only an unpaid request can be cancelled.")
         )
     r.status = RequestStatus.CANCELLED
-    r.closed_by = actor
+    r.closed_by = actor or on_behalf_of
     r.closed_reason = reason[:2000]
     r.save(update_fields=["status", "closed_by", "closed_reason"])
-    _audit(r, "cancelled", actor, reason=r.closed_reason)
+    _audit(r, "cancelled", actor or on_behalf_of, reason=r.closed_reason)
     return r
 
 

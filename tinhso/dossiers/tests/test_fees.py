@@ -5,10 +5,12 @@ resuming the paused dossier (DL10) through the payments hook."""
 from __future__ import annotations
 
 import dataclasses
+import io
 from typing import Any
 
 import pytest
 import qr_pay
+from django.core.management import call_command
 from vietnam_qr_pay import QRPay
 
 from tinhso.core.models import AuditEntry
@@ -21,7 +23,14 @@ from tinhso.dossiers.tests.factories import World, at
 from tinhso.dossiers.tests.test_paper_forms import receipt
 from tinhso.payments import reconciliation as rec
 from tinhso.payments import services as payments
-from tinhso.payments.models import CollectionAccount, PaymentRequest, RequestKind, RequestStatus
+from tinhso.payments.models import (
+    CollectionAccount,
+    IssueKind,
+    PaymentRequest,
+    ReconciliationIssue,
+    RequestKind,
+    RequestStatus,
+)
 from tinhso.procedures.tests.catalog_fixtures import CERTIFIED_COPY, DEATH, catalog_load
 
 BIN, ACCOUNT = "970415", "113366668888"
@@ -185,20 +194,75 @@ def test_an_exempted_obligation_resumes_the_dossier(
     assert PaymentRequest.objects.get(pk=obligation.pk).status == RequestStatus.EXEMPT
 
 
-def test_a_dossier_resumed_by_hand_before_the_money_arrives_is_left_alone(
+def test_a_dossier_resumed_by_hand_cancels_its_obligation_and_late_money_is_queued(
     w: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     account = _account(w)
     d = _paused(w, 50_000)
-    tr.resume_after_payment(d, actor=w.counter, at=at("2026-03-04 09:00"))
     obligation = PaymentRequest.objects.get(subject_key=d.code, kind=RequestKind.OBLIGATION)
+    assert payments.payment_request_qr(obligation)
+    tr.resume_after_payment(d, actor=w.counter, at=at("2026-03-04 09:00"))
+    obligation.refresh_from_db()
+    assert obligation.status == RequestStatus.CANCELLED and obligation.closed_by == w.counter
+    assert obligation.closed_reason == "Tiếp tục xử lý theo quyết định của cán bộ"
+    assert payments.payment_request_qr(obligation) == ""  # the QR stops asking for money
+    entry = AuditEntry.objects.get(event="payment_request.cancelled", target_id=obligation.reference)
+    assert entry.actor_id == w.counter.pk
+    # The reception fee is not the pause's: still due.
+    fee = PaymentRequest.objects.get(subject_key=d.code, kind=RequestKind.FEE)
+    assert fee.status == RequestStatus.OPEN
     revision = Dossier.objects.get(pk=d.pk).revision
     with django_capture_on_commit_callbacks(execute=True):
         rec.statement_import(
             account=account, data=_statement([("FT9", 50_000, obligation.reference)]), actor=None
         )
-    assert PaymentRequest.objects.get(pk=obligation.pk).status == RequestStatus.PAID
+    assert ReconciliationIssue.objects.get().kind == IssueKind.UNMATCHED  # to refund
     assert Dossier.objects.get(pk=d.pk).revision == revision
+
+
+def test_a_specialist_resuming_by_hand_cancels_the_obligation_too(w: World) -> None:
+    d = _paused(w, 50_000)
+    tr.resume_after_payment(d, actor=w.specialist, at=at("2026-03-04 09:00"))
+    obligation = PaymentRequest.objects.get(subject_key=d.code, kind=RequestKind.OBLIGATION)
+    assert obligation.status == RequestStatus.CANCELLED and obligation.closed_by == w.specialist
+
+
+def test_paying_an_obligation_of_an_earlier_pause_does_not_resume_the_current_one(
+    w: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    account = _account(w)
+    d = w.received(when="2026-03-02 09:00")
+    # An obligation opened before the current pause (an earlier one, left open).
+    earlier = fees.obligation_request(
+        d, amount_vnd=40_000, reason="Nghĩa vụ trước", actor=w.counter, at=at("2026-03-02 10:00")
+    )
+    assert earlier is not None
+    # Paused for a tax paid to another authority: no request, the official resumes by hand.
+    d = tr.pause_for_payment(
+        d, actor=w.counter, reason="Thuế nộp tại Chi cục Thuế", amount_vnd=0, at=at("2026-03-03 09:00")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rec.statement_import(
+            account=account, data=_statement([("FT5", 40_000, earlier.reference)]), actor=None
+        )
+    assert PaymentRequest.objects.get(pk=earlier.pk).status == RequestStatus.PAID
+    assert Dossier.objects.get(pk=d.pk).status == Status.PAUSED
+
+
+def test_resume_paid_dossiers_command_catches_up(w: World) -> None:
+    account = _account(w)
+    d = _paused(w, 80_000)
+    obligation = PaymentRequest.objects.get(subject_key=d.code, kind=RequestKind.OBLIGATION)
+    rec.statement_import(
+        account=account, data=_statement([("FT8", 80_000, obligation.reference)]), actor=None
+    )
+    out = io.StringIO()
+    call_command("resume_paid_dossiers", stdout=out)
+    assert d.code in out.getvalue()
+    assert Dossier.objects.get(pk=d.pk).status == Status.RECEIVED
+    out = io.StringIO()
+    call_command("resume_paid_dossiers", stdout=out)
+    assert d.code not in out.getvalue()
 
 
 def test_an_obligation_without_an_amount_opens_no_request(w: World) -> None:

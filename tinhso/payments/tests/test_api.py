@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.test import Client
 
+from tinhso.accounts.tests import factories as people
 from tinhso.core.models import AuditEntry
 from tinhso.payments import hooks, vietqr
-from tinhso.payments.models import BankTransaction, IssueKind, ReconciliationIssue, RequestStatus
-from tinhso.payments.reconciliation import SIGNATURE_HEADER, sign
-from tinhso.payments.tests.factories import ACCOUNT, SECRET, Money
+from tinhso.payments.models import (
+    BankTransaction,
+    CollectionAccount,
+    IssueKind,
+    ReconciliationIssue,
+    RequestStatus,
+)
+from tinhso.payments.reconciliation import SIGNATURE_HEADER, WebhookUnauthorized, sign, webhook_receive
+from tinhso.payments.tests.factories import ACCOUNT, OTHER_WARD, SECRET, Money
 
 URL = "/api/payments/webhook/vietinbank"
 
@@ -126,3 +134,43 @@ def test_the_receipt_of_a_webhook_payment_is_listed_and_served_to_the_payer_only
     client.logout()
     client.force_login(m.other_counter)
     assert client.get(payment["receipt_url"]).status_code == 404
+
+
+def test_a_known_transaction_id_pushed_again_with_another_amount_or_account_is_409(
+    client: Client, m: Money
+) -> None:
+    r = m.request(20_000)
+    assert _post(client, _body(r.reference)).json()["status"] == "recorded"
+    CollectionAccount.objects.create(
+        agency=people.agency(OTHER_WARD),
+        bank_bin=m.account.bank_bin,
+        account_number="998877665544",
+        account_name="X",
+    )
+    entries = AuditEntry.objects.count()
+    for changed in (_body(r.reference, amount=25000), _body(r.reference, account_number="998877665544")):
+        res = _post(client, changed)
+        assert res.status_code == 409, res.content
+        assert "VTB-PUSH-1" in res.json()["detail"]
+    assert BankTransaction.objects.count() == 1 and AuditEntry.objects.count() == entries
+    assert _post(client, _body(r.reference)).json()["status"] == "already_known"
+
+
+def test_an_amount_too_large_and_a_json_too_deep_or_long_are_refused_not_500(
+    client: Client, m: Money
+) -> None:
+    for amount in (10**13, 10**30):
+        res = _post(client, _body("x", amount=amount))
+        assert res.status_code == 422 and "amount" in res.json()["detail"]
+    assert _post(client, b"[" * 100_000 + b"]" * 100_000).status_code == 400
+    assert _post(client, b'{"amount": ' + b"9" * 5000 + b"}").status_code == 400
+    assert not BankTransaction.objects.exists()
+
+
+def test_a_non_ascii_signature_is_401(client: Client, m: Money) -> None:
+    body = _body(m.request().reference)
+    assert _post(client, body, signature="sha256=đ" + "0" * 63).status_code == 401
+    assert _post(client, body, signature="sha256=\u00e9" + "0" * 63).status_code == 401
+    with pytest.raises(WebhookUnauthorized):
+        webhook_receive(feed_code="vietinbank", body=body, signature="sha256=chữ ký")
+    assert not BankTransaction.objects.exists()

@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
+from tinhso.accounts.models import Role
+from tinhso.accounts.tests import factories as people
 from tinhso.core.models import AuditEntry
 from tinhso.payments import reconciliation as rec
 from tinhso.payments import services
 from tinhso.payments.models import (
     BankTransaction,
+    CollectionAccount,
     IssueKind,
     PaymentMatch,
     PaymentRequest,
@@ -19,7 +22,7 @@ from tinhso.payments.models import (
     RequestStatus,
     StatementImport,
 )
-from tinhso.payments.tests.factories import Money, at, camt053, csv_statement
+from tinhso.payments.tests.factories import OTHER_WARD, Money, at, camt053, csv_statement
 
 
 def _import(m: Money, data: bytes, **kw: Any) -> rec.ImportResult:
@@ -321,3 +324,101 @@ def test_an_official_matches_an_unmatched_payment_by_hand_and_it_pays_the_reques
     assert AuditEntry.objects.filter(event="payment_issue.matched_by_hand").exists()
     with pytest.raises(services.PaymentConflict):
         rec.issue_match_by_hand(issue, reference=r.reference, note="again", actor=m.counter)
+
+
+def _other_account(m: Money) -> CollectionAccount:
+    """The neighbouring ward's collection account, at the same bank."""
+    return CollectionAccount.objects.create(
+        agency=people.agency(OTHER_WARD),
+        bank_bin=m.account.bank_bin,
+        account_number="998877665544",
+        account_name="UBND PHUONG BEN CANH",
+    )
+
+
+def test_a_payment_into_another_account_than_the_requests_is_queued_not_matched(m: Money) -> None:
+    r = m.request(20_000)
+    other = _other_account(m)
+    data = csv_statement([("02/03/2026", "FT001", "20000", f"Le phi {r.reference}")])
+    result = rec.statement_import(account=other, data=data, actor=m.other_counter)
+    r.refresh_from_db()
+    assert r.status == RequestStatus.OPEN and r.paid_vnd == 0 and not PaymentMatch.objects.exists()
+    [issue] = result.issues
+    # Unmatched with no request, as the queue offers matching by hand for those.
+    assert (issue.kind, issue.request, issue.amount_vnd) == (IssueKind.UNMATCHED, None, 20_000)
+    assert "tiền vào tài khoản khác tài khoản của khoản thu" in issue.detail and r.reference in issue.detail
+    assert issue.agency == other.agency  # the officials of the account that holds the money see it
+
+
+def test_matching_by_hand_across_accounts_needs_rights_over_both_and_is_audited(m: Money) -> None:
+    r = m.request(20_000)
+    other = _other_account(m)
+    data = csv_statement([("02/03/2026", "FT001", "20000", f"Le phi {r.reference}")])
+    rec.statement_import(account=other, data=data, actor=m.other_counter)
+    issue = ReconciliationIssue.objects.get()
+    for official in (m.counter, m.other_counter):  # each has rights over one agency only
+        with pytest.raises(services.PaymentForbidden):
+            rec.issue_match_by_hand(issue, reference=r.reference, note="x", actor=official)
+    provincial = people.official(agency_prefix="000.00.00", roles=(Role.AGENCY_LEADER,))
+    with pytest.raises(services.PaymentError):
+        rec.issue_match_by_hand(issue, reference=r.reference, note=" ", actor=provincial)
+    rec.issue_match_by_hand(
+        issue, reference=r.reference, note="Phường bên chuyển lại theo công văn 12", actor=provincial
+    )
+    r.refresh_from_db()
+    assert r.status == RequestStatus.PAID
+    entry = AuditEntry.objects.get(event="payment_issue.matched_by_hand")
+    assert entry.new is not None and entry.new["account_mismatch"] == {
+        "transaction_account": "998877665544",
+        "request_account": m.account.account_number,
+    }
+
+
+def test_a_known_transaction_id_with_another_amount_or_account_refuses_the_file(m: Money) -> None:
+    r = m.request(20_000)
+    _import(m, csv_statement([("02/03/2026", "FT001", "10000", r.reference)]))
+    before = _state()
+    changed = csv_statement(
+        [("02/03/2026", "FT000", "5000", "x"), ("02/03/2026", "FT001", "15000", r.reference)]
+    )
+    with pytest.raises(rec.StatementError) as exc:
+        _import(m, changed)
+    assert [e.split(":")[0] for e in exc.value.errors] == ["Dòng 4"]
+    assert "FT001" in exc.value.errors[0]
+    other = _other_account(m)
+    same_amount = csv_statement([("02/03/2026", "FT001", "10000", r.reference)], bom=True)
+    with pytest.raises(rec.StatementError) as exc:
+        rec.statement_import(account=other, data=same_amount, actor=None)
+    assert [e.split(":")[0] for e in exc.value.errors] == ["Dòng 3"]
+    assert _state() == before
+    # The same transaction as stated before is still "already known".
+    result = _import(m, csv_statement([("02/03/2026", "FT001", "10.000", r.reference)], sep=","))
+    assert (result.added, result.already_known) == (0, 1)
+
+
+@pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "NaN", "sNaN", "1E+30", "10000000000000"])
+def test_a_camt053_amount_that_is_not_a_finite_amount_of_dong_is_a_row_error(m: Money, amount: str) -> None:
+    with pytest.raises(rec.StatementError) as exc:
+        _import(m, camt053([("2026-03-02", "A", amount, "x")]))
+    assert len(exc.value.errors) == 1 and exc.value.errors[0].startswith("Stmt 1, Ntry 1, TxDtls 1:")
+    assert not BankTransaction.objects.exists()
+
+
+def test_a_csv_amount_too_large_for_vietqr_is_a_row_error(m: Money) -> None:
+    data = csv_statement(
+        [("02/03/2026", "FT001", "9" * 40, "x"), ("02/03/2026", "FT002", "10.000.000.000.000", "x")]
+    )
+    with pytest.raises(rec.StatementError) as exc:
+        _import(m, data)
+    assert [e.split(":")[0] for e in exc.value.errors] == ["Dòng 3", "Dòng 4"]
+    assert rec.parse_amount("9.999.999.999.999") == 10**13 - 1
+
+
+@pytest.mark.parametrize("zero", ["0,00", "0.00", "0", "-", "0,0"])
+def test_a_csv_credit_of_zero_is_no_credit(m: Money, zero: str) -> None:
+    r = m.request(20_000)
+    data = csv_statement(
+        [("02/03/2026", "FT001", zero, "phi chuyen tien"), ("02/03/2026", "FT002", "20000", r.reference)]
+    )
+    result = _import(m, data)
+    assert (result.rows, result.added) == (1, 1)
