@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-from django.db import connection
 
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.accounts.tests import factories as people
+from tinhso.core.tests.threads import run_together  # noqa: F401 (used by the dossiers' tests)
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier
 from tinhso.procedures import seed, services
@@ -90,26 +86,3 @@ def world() -> World:
         other_counter=people.official(agency_prefix=OTHER_WARD, roles=(Role.COUNTER_OFFICER,)),
         citizen=people.citizen(full_name="Nguyễn Văn An"),
     )
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released at the same instant, each on its own database connection (closed
-    after); each result is its value or its exception."""
-    start = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def worker(i: int, job: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results

@@ -3,37 +3,12 @@ the other changes nothing; no payment is counted twice."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
 
+from tinhso.core.tests.threads import run_together
 from tinhso.payments import reconciliation as rec
 from tinhso.payments.models import BankTransaction, PaymentMatch, PaymentRequest, RequestStatus
 from tinhso.payments.tests.factories import csv_statement, money
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    start = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def worker(i: int, job: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
