@@ -144,5 +144,6 @@ def signed_again(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
     )
     out = io.BytesIO()
-    signers.sign_pdf(writer, meta, signer=credentials.signer(), output=out)
+    # Outside any running event loop (a browser test earlier in the session leaves Playwright's running).
+    signing._outside_event_loop(signers.sign_pdf, writer, meta, signer=credentials.signer(), output=out)
     return out.getvalue()
