@@ -98,6 +98,14 @@ def render_receipt(match: PaymentMatch) -> bytes:
     agency = request.agency
     parent = agency.parent.name if agency.parent_id and agency.parent else ""
     number = receipt_number(match)
+    # What this payment settled: what was still due when it arrived, at most (the request's earlier
+    # matches, duplicates apart, paid the rest).
+    earlier = sum(
+        PaymentMatch.objects.filter(request=request, duplicate=False, pk__lt=match.pk).values_list(
+            "amount_vnd", flat=True
+        )
+    )
+    collected = min(match.amount_vnd, max(0, request.amount_vnd - earlier))
     story: list[Flowable] = [
         pdf.heading(
             width=_WIDTH,
@@ -114,19 +122,24 @@ def render_receipt(match: PaymentMatch) -> bytes:
         _line("Nội dung thu", request.purpose),
         _line("Mã hồ sơ", request.subject_key),
         _line("Mã thanh toán", bold(grouped(request.reference))),
-        _line("Số tiền", bold(money(match.amount_vnd))),
-        _line("Bằng chữ", pdf.italic(amount_in_words(match.amount_vnd))),
+        _line("Số tiền", bold(money(collected))),
+        _line("Bằng chữ", pdf.italic(amount_in_words(collected))),
+    ]
+    if collected < match.amount_vnd:
+        # More than was due: the receipt is for the fee; the excess is refunded (its queue item).
+        story += [
+            _line("Số tiền nhận được", money(match.amount_vnd)),
+            _line("Số tiền nộp thừa (hoàn trả)", money(match.amount_vnd - collected)),
+        ]
+    story += [
         _line("Hình thức nộp", "Chuyển khoản (VietQR)"),
         _line("Mã giao dịch ngân hàng", tx.transaction_id),
         _line("Thời điểm ghi có", pdf.vn_datetime(tx.booked_at)),
+        # The account the money reached (the request's, unless an official matched it by hand).
+        _line(
+            "Tài khoản nhận", f"{tx.account.account_number} ({tx.account.bank_name or tx.account.bank_bin})"
+        ),
     ]
-    if request.account is not None:
-        story.append(
-            _line(
-                "Tài khoản nhận",
-                f"{request.account.account_number} ({request.account.bank_name or request.account.bank_bin})",
-            )
-        )
     story += [
         Spacer(1, 4 * mm),
         pdf.signatures(

@@ -58,3 +58,28 @@ def test_the_receipt_prints_the_payment(m: Money) -> None:
     ):
         assert expected in text, expected
     assert render_receipt(match) == pdf  # drawn again, the same bytes
+
+
+def test_a_receipt_collects_what_was_due_and_states_the_excess_to_refund(m: Money) -> None:
+    r = m.request(20_000)
+    rec.statement_import(
+        account=m.account,
+        data=csv_statement(
+            [
+                ("02/03/2026 10:15", "FT001", "5.000", f"Le phi {r.reference}"),  # 15.000 still due
+                ("02/03/2026 11:00", "FT002", "25.000", f"Le phi {r.reference}"),  # 10.000 too much
+            ]
+        ),
+        actor=m.counter,
+    )
+    first, second = PaymentMatch.objects.order_by("pk")
+
+    def text(match: PaymentMatch) -> str:
+        reader = PdfReader(io.BytesIO(render_receipt(match)))
+        return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+    assert "5.000 đồng" in text(first) and "thừa" not in text(first)
+    later = text(second)
+    assert "Số tiền: 15.000 đồng" in later and "Mười lăm nghìn đồng" in later
+    assert "Số tiền nhận được: 25.000 đồng" in later
+    assert "Số tiền nộp thừa (hoàn trả): 10.000 đồng" in later
