@@ -211,6 +211,11 @@ def _day_month_year(d: date) -> tuple[str, str, str]:
     return f"{d.day:02d}", (f"{d.month:02d}" if d.month < 3 else str(d.month)), str(d.year)
 
 
+def dong(amount: int) -> str:
+    """An amount of money as papers print it: 20000 → "20.000 đồng" (dots between thousands)."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
 def vn_date(d: date) -> str:
     """`ngày 05 tháng 7 năm 2025` (a datetime is first converted to Vietnam time)."""
     if isinstance(d, datetime):

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tinhso.accounts.models import Agency, User
+from tinhso.core import pdf
 from tinhso.dossiers import fees
 from tinhso.dossiers import paper_forms as pf
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierPaper, Punctuality, Status
@@ -107,7 +108,7 @@ def _receipt(d: Dossier) -> bytes:
     event = _event(d, "01")
     assert d.received_at is not None and d.legal_value is not None
     due = dt.datetime.fromisoformat(event.data["deadline"]["due"])
-    fee = f"{d.fee_due_vnd:,} đồng".replace(",", ".") if d.fee_due_vnd else ""
+    fee = pdf.dong(d.fee_due_vnd) if d.fee_due_vnd else ""
     # The reception fee's payment request (its VietQR code while unpaid: `fees.receipt_payment`).
     shown = fees.receipt_payment(d)
     payment = {"fees": fee} if shown is None else dataclasses.asdict(shown)

@@ -40,7 +40,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
-from tinhso.dossiers.models import Channel, Dossier, Status
+from tinhso.core import pdf
+from tinhso.dossiers.models import Dossier, Status, catalog_channel
 from tinhso.payments import selectors as payment_selectors
 from tinhso.payments import services as payments
 from tinhso.payments.hooks import Settled
@@ -63,14 +64,6 @@ class FeeDue:
     channel: str  # the catalog channel whose rule gave it
 
 
-def _catalog_channel(channel: str) -> str:
-    if channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
-        return ChannelRule.Channel.ONLINE
-    if channel == Channel.POSTAL:
-        return ChannelRule.Channel.POSTAL
-    return ChannelRule.Channel.DIRECT
-
-
 def fee_due(d: Dossier) -> FeeDue | None:
     """The fee to charge at reception (rules in the module's docstring), or None: nothing to pay now."""
     rules = list(
@@ -78,7 +71,7 @@ def fee_due(d: Dossier) -> FeeDue | None:
         .prefetch_related("fees")
         .order_by("order")
     )
-    wanted = _catalog_channel(d.channel)
+    wanted = catalog_channel(d.channel)
     for channel in dict.fromkeys([wanted, ChannelRule.Channel.DIRECT]):
         own = [r for r in rules if r.channel == channel]
         if not own:
@@ -165,10 +158,6 @@ class ReceiptPayment:
     payment_amount_vnd: int = 0
 
 
-def _vnd(n: int) -> str:
-    return f"{n:,}".replace(",", ".") + " đồng"
-
-
 def receipt_payment(d: Dossier) -> ReceiptPayment | None:
     """For Mẫu 01 (`documents._receipt`): the reception fee, or None when the dossier has none."""
     request = (
@@ -183,7 +172,7 @@ def receipt_payment(d: Dossier) -> ReceiptPayment | None:
         return None
     if request.status == RequestStatus.EXEMPT:
         return ReceiptPayment(fees=f"Miễn ({request.closed_reason[:200]})")
-    text = _vnd(request.amount_vnd)
+    text = pdf.dong(request.amount_vnd)
     if request.status == RequestStatus.PAID:
         return ReceiptPayment(fees=f"{text} (đã nộp)")
     payload = payments.payment_request_qr(request)

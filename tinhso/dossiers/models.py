@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Agency, Role
 from tinhso.procedures.models import (
+    ChannelRule,
     InternalProcess,
     Procedure,
     ProcedureBinding,
@@ -42,6 +43,16 @@ class Channel(models.TextChoices):
 
 # Paper dossiers: the 15:00 cut-off applies (ND 61 Art. 18; OS-TR1, DL6).
 PAPER_CHANNELS = frozenset({Channel.COUNTER, Channel.POSTAL})
+
+
+def catalog_channel(channel: str) -> str:
+    """The catalog's channel (`ChannelRule.Channel`) whose time and fees apply to a dossier's channel: the
+    national portal is online, the counter direct."""
+    if channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        return ChannelRule.Channel.ONLINE
+    if channel == Channel.POSTAL:
+        return ChannelRule.Channel.POSTAL
+    return ChannelRule.Channel.DIRECT
 
 
 class Status(models.TextChoices):

@@ -56,6 +56,7 @@ from tinhso.dossiers.models import (
     Outcome,
     ReturnMethod,
     Status,
+    catalog_channel,
 )
 from tinhso.edocs.models import EDocument
 from tinhso.edocs.services import edoc_store
@@ -256,14 +257,6 @@ def _notify(d: Dossier, event: DossierEvent) -> None:
     )
 
 
-def _catalog_channel(channel: str) -> str:
-    if channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
-        return ChannelRule.Channel.ONLINE
-    if channel == Channel.POSTAL:
-        return ChannelRule.Channel.POSTAL
-    return ChannelRule.Channel.DIRECT
-
-
 def legal_time_for(d: Dossier) -> tuple[Decimal, str]:
     """The statutory time of the pinned version for the dossier's channel (DL8: one time per channel),
     else its direct channel's, else the internal process's total."""
@@ -274,7 +267,7 @@ def legal_time_for(d: Dossier) -> tuple[Decimal, str]:
         .order_by("order")
         .values_list("channel", "time_value", "time_unit")
     )
-    wanted = _catalog_channel(d.channel)
+    wanted = catalog_channel(d.channel)
     for channel in (wanted, "direct"):
         for rule_channel, value, unit in rules:
             if rule_channel == channel and value is not None:

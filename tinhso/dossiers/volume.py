@@ -91,6 +91,7 @@ from tinhso.dossiers.models import (
     Outcome,
     ReturnMethod,
     Status,
+    catalog_channel,
 )
 from tinhso.procedures.models import Fee, LegalBasis, ProcedureBinding, ProcessStep, RequiredPaper
 
@@ -364,7 +365,7 @@ def _legal_times(
     for channel in CHANNELS:
         key = (
             version_id,
-            tr._catalog_channel(channel),
+            catalog_channel(channel),
             process.total_value,
             process.total_unit,
         )

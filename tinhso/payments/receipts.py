@@ -76,11 +76,6 @@ def amount_in_words(n: int) -> str:
     return text[0].upper() + text[1:]
 
 
-def money(n: int) -> str:
-    """20.000 đồng (Vietnamese thousands separator)."""
-    return f"{n:,}".replace(",", ".") + " đồng"
-
-
 def receipt_number(match: PaymentMatch) -> str:
     return f"{match.request.reference}-{match.pk}"
 
@@ -122,14 +117,14 @@ def render_receipt(match: PaymentMatch) -> bytes:
         _line("Nội dung thu", request.purpose),
         _line("Mã hồ sơ", request.subject_key),
         _line("Mã thanh toán", bold(grouped(request.reference))),
-        _line("Số tiền", bold(money(collected))),
+        _line("Số tiền", bold(pdf.dong(collected))),
         _line("Bằng chữ", pdf.italic(amount_in_words(collected))),
     ]
     if collected < match.amount_vnd:
         # More than was due: the receipt is for the fee; the excess is refunded (its queue item).
         story += [
-            _line("Số tiền nhận được", money(match.amount_vnd)),
-            _line("Số tiền nộp thừa (hoàn trả)", money(match.amount_vnd - collected)),
+            _line("Số tiền nhận được", pdf.dong(match.amount_vnd)),
+            _line("Số tiền nộp thừa (hoàn trả)", pdf.dong(match.amount_vnd - collected)),
         ]
     story += [
         _line("Hình thức nộp", "Chuyển khoản (VietQR)"),

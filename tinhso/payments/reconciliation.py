@@ -46,7 +46,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -57,6 +56,7 @@ from tinhso.accounts.models import User
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import Refusal
 from tinhso.core.text import fold
+from tinhso.core.working_time import VIETNAM_TZ
 from tinhso.payments import references, vietqr
 from tinhso.payments.models import (
     OUTSTANDING,
@@ -72,7 +72,6 @@ from tinhso.payments.models import (
 )
 from tinhso.payments.services import PaymentConflict, PaymentError, mark_settled, require_official
 
-VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_STATEMENT_BYTES = 10 * 1024 * 1024
 MAX_ERRORS_SHOWN = 30
 SIGNATURE_HEADER = "X-TinhSo-Signature"

@@ -234,7 +234,7 @@ def _payment_block(data: ReceiptData) -> Flowable:
     """The fee due, payable by VietQR: the code on the left, how to pay on the right, in the room an A5 page
     has left. The code is only a pre-filled transfer (PAY-2): the fee counts as paid when the bank's
     statement shows it, which the note says."""
-    amount = f"{data.payment_amount_vnd:,}".replace(",", ".") + " đồng"
+    amount = pdf.dong(data.payment_amount_vnd)
     small = pdf.style(_BODY - 1, leading=(_BODY - 1) * 1.18)
     lines: list[Flowable] = [
         para(bold("Nộp phí, lệ phí bằng VietQR"), " — số tiền: ", bold(amount), style=small),
