@@ -132,6 +132,7 @@ def _prepare(
     """Database, static files, reference data, each benchmark's setup; each benchmark's workload."""
     started = time.monotonic()
     server.ensure_postgres()
+    server.ensure_redis()
     version = database.version() if database.version is not None else None
     stamp = None if version is None or fresh else server.database_stamp(database.name)
     kept = _current(stamp, version, database)

@@ -21,6 +21,11 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
+# The cache the server's processes share, as production's `CACHE_URL` names one (README): a database of the
+# machine's Redis of its own, emptied before each server starts (`ensure_redis`).
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = 6379
+REDIS_DB = 14
 DATABASE = "tinhso_bench"  # the default; a benchmark may name its own (bench.spec.Database)
 
 # Two workers for two cores, two threads each so that one waiting on PostgreSQL does not idle a core.
@@ -47,6 +52,44 @@ def ensure_postgres() -> None:
             return
         time.sleep(0.5)
     raise BenchError(f"PostgreSQL {version} started but does not answer on {PG_HOST}:{PG_PORT}")
+
+
+def ensure_redis() -> None:
+    """Redis answering, started when it is not, and the run's database of it empty: figures kept by an
+    earlier run (of another database of dossiers) must not be served to this one."""
+    import redis
+
+    if not _redis_ready():
+        print("starting Redis …", flush=True)
+        subprocess.run(
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                REDIS_HOST,
+                "--port",
+                str(REDIS_PORT),
+                "--save",
+                "",
+            ],
+            check=True,
+        )
+        for _ in range(60):
+            if _redis_ready():
+                break
+            time.sleep(0.5)
+        else:
+            raise BenchError(f"Redis started but does not answer on {REDIS_HOST}:{REDIS_PORT}")
+    redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB).flushdb()
+
+
+def _redis_ready() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _pg_ready() -> bool:
@@ -102,6 +145,7 @@ def production_env(var_dir: Path, database: str = DATABASE) -> dict[str, str]:
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "DATABASE_URL": f"postgres://postgres@{PG_HOST}:{PG_PORT}/{database}",
+            "CACHE_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
             "LOG_LEVEL": "WARNING",

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
+from django.test import override_settings
 
 from tinhso.core.tests.signing_support import _dev_ca_dir, signing_dir  # noqa: F401 (fixtures)
+from tinhso.env import cache_config
 
 # ======================================================================================================
 # Reference data and browser fixtures (written with the public pages; tinhso/accounts/tests/test_pages.py
@@ -191,3 +197,31 @@ def _signing(request: pytest.FixtureRequest) -> None:
     (`signing_support.signing_dir`): results and forms are signed whether or not the developer's
     var/signing exists, so a run on a fresh clone and one on a developer's machine test the same thing."""
     request.getfixturevalue("signing_dir")
+
+
+REDIS_URL = os.environ.get("CACHE_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_reachable() -> bool:
+    parts = urlsplit(REDIS_URL)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_cache() -> Iterator[dict[str, Any]]:
+    """The settings' CACHES on the Redis server of `CACHE_TEST_URL` (database 15 of 127.0.0.1:6379 by
+    default), under a key prefix of this test alone. Skips without a server; fails instead with
+    TINHSO_REQUIRE_REDIS=1, as CI sets."""
+    if not _redis_reachable():
+        if os.environ.get("TINHSO_REQUIRE_REDIS") == "1":
+            pytest.fail(f"no Redis server at {REDIS_URL}; TINHSO_REQUIRE_REDIS=1 requires one")
+        pytest.skip(f"no Redis server at {REDIS_URL}")
+    config = cache_config(REDIS_URL)
+    config["default"]["KEY_PREFIX"] = f"tinhso-test-{uuid.uuid4().hex}"
+    with override_settings(CACHES=config):
+        yield config
+        caches["default"].clear()  # this test's database of the Redis server (15) only

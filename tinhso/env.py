@@ -7,6 +7,8 @@ process at start-up instead of silently falling back to a default.
 from __future__ import annotations
 
 import os
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -57,3 +59,25 @@ def env_secret(name: str, *, debug: bool, dev_default: str) -> str:
     raise ImproperlyConfigured(
         f"{name} must be set when DEBUG is off (production refuses to start without it)"
     )
+
+
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+REDIS_CACHE = "tinhso.core.cache.RedisCache"  # Django's, sharing its Redis client between calls
+
+
+def cache_config(url: str) -> dict[str, dict[str, Any]]:
+    """Django's CACHES from `CACHE_URL`: empty for each process's own memory (development, tests), else a
+    Redis address (`redis://host:6379/0`, `rediss://…`, `unix:///run/redis.sock?db=0`) that every server
+    process shares."""
+    # "local": each process's own memory, for what is the same in every process and never goes stale (the
+    # site's navigation drawn per language and kind of user): read without a trip to Redis.
+    local = {"BACKEND": LOCMEM_CACHE, "LOCATION": "tinhso-local"}
+    if not url.strip():
+        return {"default": {"BACKEND": LOCMEM_CACHE}, "local": local}
+    scheme = urlsplit(url.strip()).scheme
+    if scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// address, got {url!r}")
+    return {
+        "default": {"BACKEND": REDIS_CACHE, "LOCATION": url.strip(), "KEY_PREFIX": "tinhso"},
+        "local": local,
+    }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tinhso.env import env_bool, env_int, env_list, env_secret, env_str
+from tinhso.env import cache_config, env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TINHSO_VAR_DIR", str(BASE_DIR / "var")))
@@ -178,15 +178,25 @@ OTP_TOTP_ISSUER = "Tỉnh Số"
 TINHSO_PROVINCE_CODE = env_str("TINHSO_PROVINCE_CODE", "08")
 TINHSO_AGENCY_LEVEL1_CODE = env_str("TINHSO_AGENCY_LEVEL1_CODE", "H60")
 
+# --- Cache ---------------------------------------------------------------------------------------------
+# One cache shared by every server process (`CACHE_URL=redis://127.0.0.1:6379/0`): the dashboard's kept
+# figures, the catalog's search answers and the rate limits' counters are then kept once for the whole
+# server. Empty (development, tests): each process keeps its own in memory, and `check --deploy` warns.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = cache_config(CACHE_URL)
+
 # How long a procedure search's ranked answer is kept (seconds; 0 = not kept). Any write to the catalog,
 # its bindings or the agencies renews the key, so a kept answer is never stale (tinhso/procedures/search.py).
 PROCEDURE_SEARCH_CACHE_SECONDS = env_int("PROCEDURE_SEARCH_CACHE_SECONDS", 600)
 # The public figures page (/so-lieu/) is computed from the dossiers at most this often (0: every visit).
 PUBLIC_FIGURES_CACHE_SECONDS = env_int("PUBLIC_FIGURES_CACHE_SECONDS", 300)
-# The leaders' dashboard (/bang-dieu-khien/): its figures for one period and scope are computed from the
-# dossiers at most this often per process (0: every visit); the page says when. The list of dossiers due
-# soon is always read live.
+# The leaders' dashboard (/bang-dieu-khien/): its figures for one period and scope, the dossiers due soon
+# among them, are computed from the dossiers at most this often per cache (0: every visit); the page says
+# when.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+# An official's worklist page (GET /api/dossiers?list=…) is kept under the stamp of their unit, which every
+# change to its dossiers renews, and the minute (tinhso/dossiers/selectors.py); 0: read every time.
+WORKLIST_CACHE_SECONDS = env_int("WORKLIST_CACHE_SECONDS", 60)
 
 # --- Dossiers ------------------------------------------------------------------------------------------
 # Uploaded papers (scans, phone photos, PDFs): checked by content in tinhso/core/files.py.
@@ -296,6 +306,9 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Sessions are written to the database and read from the cache first (`CACHE_URL`): a signed-in page then
+# reads no session row; a session the cache lost is read from the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
 
 # --- API ------------------------------------------------------------------------------------------------

@@ -13,3 +13,11 @@ class DossiersConfig(AppConfig):
         from tinhso.payments.hooks import on_paid
 
         on_paid(dossier_payment_settled)
+
+        # Every saved dossier renews the stamps its unit's kept worklist pages are read under.
+        from django.db.models.signals import post_save
+
+        from tinhso.dossiers.models import Dossier
+        from tinhso.dossiers.selectors import dossier_saved
+
+        post_save.connect(dossier_saved, sender=Dossier, dispatch_uid="dossiers.worklist_stamps")

@@ -4,26 +4,37 @@
   them; a citizen only the dossiers they applied for (`applicant_user`).
 - `dossier_get_for_user` is the permission-checked loader every page and endpoint uses (STYLE.md rule 6).
 - Worklists (*danh sách công việc*): what each role has to do, with counts, in one query for the counts.
+  A page of a worklist as the API answers it (`worklist_page_json`) is kept in the cache under the stamp of
+  the user's unit, which every change to a dossier of that unit or a unit under it renews
+  (`dossiers_changed`), and under the minute: it is never older than the dossiers, and at most a minute
+  older than the clock that moves dossiers from "due soon" to "overdue".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.accounts.selectors import user_sees_everything
 from tinhso.core import working_time as wt
 from tinhso.core.calendar import work_calendar
-from tinhso.dossiers.models import Dossier, Status
+from tinhso.dossiers.models import NATIONAL_STATUS, Dossier, Status
 
 RUNNING = (Status.RECEIVED, Status.IN_PROCESS)
 # Every worklist holds dossiers in one of these states (see `_conditions`): the counts look at them alone,
@@ -213,3 +224,110 @@ def _held_by_role(user: User) -> tuple[int, int]:
 def worklists_for(user: User) -> list[Worklist]:
     """The worklists shown to the user: those of their roles and the common ones."""
     return [w for w in WORKLISTS if not w.roles or user.has_role(*w.roles)]
+
+
+# --- The kept worklist pages ----------------------------------------------------------------------------
+
+_STAMP = "dossiers:stamp:{}"  # per agency primary key, and "*" for the province (who sees everything)
+
+
+def dossiers_changed(agency_path: str) -> None:
+    """A dossier of the agency at `agency_path` changed: renew the stamps of that agency, of every unit
+    above it (the path's primary keys) and of the province, so that no worklist page kept under the old
+    ones is read again. `dossier_saved` calls it at the save and again after the commit."""
+    keys = [_STAMP.format(pk) for pk in agency_path.strip("/").split("/") if pk] + [_STAMP.format("*")]
+    cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+
+
+def dossier_saved(sender: Any, instance: Dossier, **kwargs: Any) -> None:
+    """`post_save` of a dossier (connected in `DossiersConfig.ready`). The stamps are renewed at once —
+    later reads in the same transaction see the change — and again after the commit: a page read by
+    another request between the first renewal and the commit shows the dossiers before the change, and
+    must not stay kept under the stamp that readers after the commit use."""
+    if Dossier.agency.is_cached(instance):
+        path = instance.agency.path
+    else:
+        path = Agency.objects.filter(pk=instance.agency_id).values_list("path", flat=True).first() or ""
+    dossiers_changed(path)
+    transaction.on_commit(lambda: dossiers_changed(path))
+
+
+def _stamp(user: User) -> str:
+    key = _STAMP.format("*" if user_sees_everything(user) else user.agency_id)
+    stamp = cache.get(key)
+    if stamp is None:
+        stamp = uuid.uuid4().hex
+        if not cache.add(key, stamp, timeout=None):
+            stamp = cache.get(key) or stamp
+    return str(stamp)
+
+
+def worklist_page_json(user: User, key: str, *, page: int, page_size: int) -> bytes:
+    """A page of one of an official's worklists with the size of every list, as the API answers it (JSON).
+    Kept for `WORKLIST_CACHE_SECONDS` under the stamp of the user's unit and the minute (module docstring):
+    a counter's screen asks for it far more often than its unit's dossiers change."""
+    seconds = settings.WORKLIST_CACHE_SECONDS
+    if seconds <= 0:
+        return _worklist_page_json(user, key, page=page, page_size=page_size, now=timezone.now())
+    now = timezone.now()
+    who = f"{user.pk}|{user.agency_id}|{','.join(sorted(user.roles))}|{user_sees_everything(user)}"
+    kept_key = (
+        "dossiers:worklist:v1:"
+        + hashlib.sha256(
+            f"{who}|{_stamp(user)}|{now:%Y%m%d%H%M}|{key}|{page}|{page_size}|{get_language()}".encode()
+        ).hexdigest()
+    )
+    body = cache.get(kept_key)
+    if not isinstance(body, bytes):
+        body = _worklist_page_json(user, key, page=page, page_size=page_size, now=now)
+        cache.set(kept_key, body, seconds)
+    return body
+
+
+def _worklist_page_json(user: User, key: str, *, page: int, page_size: int, now: dt.datetime) -> bytes:
+    cal = work_calendar()  # once for both: it reads the decided days
+    counts = worklist_counts(user, now=now, cal=cal)
+    payload = page_payload(worklist(user, key, now=now, cal=cal), key, counts, counts[key], page, page_size)
+    return json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+
+
+def page_payload(
+    qs: QuerySet[Dossier], key: str, counts: dict[str, int], total: int, page: int, page_size: int
+) -> dict[str, Any]:
+    """A page of dossiers as the API's worklist answers it (`WorklistOut`)."""
+    size = max(1, min(page_size, 100))
+    last = max(1, -(-total // size))
+    page = max(1, min(page, last))
+    # Only what the list shows: the dossiers' other columns and the joined rows' (a procedure version's
+    # texts run to kilobytes) would be read, sent and turned into model instances for nothing.
+    rows = qs.values(
+        "code",
+        "status",
+        "procedure_version__name",
+        "applicant_name",
+        "received_at",
+        "due_at",
+        "holder__full_name",
+        "holder__username",
+    )[(page - 1) * size : page * size]
+    return {
+        "list": key,
+        "counts": counts,
+        "items": [
+            {
+                "code": r["code"],
+                "status": r["status"],
+                "status_label": str(Status(r["status"]).label),
+                "national_status": NATIONAL_STATUS[r["status"]],
+                "procedure_name": r["procedure_version__name"],
+                "applicant_name": r["applicant_name"],
+                "received_at": r["received_at"],
+                "due_at": r["due_at"],
+                "holder": r["holder__full_name"] or r["holder__username"] or "",
+            }
+            for r in rows
+        ],
+        "count": total,
+        "page": page,
+        "page_size": size,
+    }

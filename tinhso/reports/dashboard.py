@@ -43,11 +43,13 @@ from tinhso.reports.stats import Report, Row, dossier_report
 __all__ = [
     "TOP",
     "TREND_MONTHS",
+    "DueSoonRow",
     "Headline",
     "Load",
     "Ranked",
     "TrendPoint",
     "due_soon",
+    "due_soon_rows",
     "headline",
     "late_procedures",
     "late_units",
@@ -202,6 +204,38 @@ def due_soon(user: User, scope: Scope, *, now: dt.datetime | None = None) -> Que
     """The dossiers of the scope due within 2 working days: the user's worklist of that name (its bounds,
     its visibility), narrowed to the scope; most urgent first."""
     return worklist(user, "due_soon", now=_now(now)).filter(scope.q())
+
+
+@dataclass(frozen=True)
+class DueSoonRow:
+    """A dossier due soon as the page and its download show it."""
+
+    code: str
+    procedure: str
+    agency: str
+    holder: str  # full name, else user name; "" when nobody holds it
+    due_at: dt.datetime | None  # never None here: the list is of dossiers due soon
+
+
+def due_soon_rows(
+    user: User, scope: Scope, *, limit: int, now: dt.datetime | None = None
+) -> tuple[list[DueSoonRow], int]:
+    """The `limit` most urgent of `due_soon` (only the shown columns: a procedure version's texts run to
+    kilobytes a row) and how many there are in all."""
+    due = due_soon(user, scope, now=now)
+    rows = [
+        DueSoonRow(
+            code=r["code"],
+            procedure=r["procedure__name"],
+            agency=r["agency__name"],
+            holder=r["holder__full_name"] or r["holder__username"] or "",
+            due_at=r["due_at"],
+        )
+        for r in due.values(
+            "code", "due_at", "procedure__name", "agency__name", "holder__full_name", "holder__username"
+        )[:limit]
+    ]
+    return rows, due.count() if len(rows) == limit else len(rows)
 
 
 # --- The public headline figures -----------------------------------------------------------------------

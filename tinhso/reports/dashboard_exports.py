@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from tinhso.dossiers.models import Dossier
-from tinhso.reports.dashboard import Load, Ranked, TrendPoint
+from tinhso.reports.dashboard import DueSoonRow, Load, Ranked, TrendPoint
 from tinhso.reports.exports import BOM, CSV_TYPE, XLSX_TYPE, attachment, local_time
 
 __all__ = [
@@ -91,7 +90,7 @@ def workload_table(loads: Sequence[Load]) -> DashTable:
     )
 
 
-def due_soon_table(dossiers: Sequence[Dossier]) -> DashTable:
+def due_soon_table(dossiers: Sequence[DueSoonRow]) -> DashTable:
     return DashTable(
         "sap-den-han",
         _("Hồ sơ đến hạn trong 2 ngày làm việc"),
@@ -100,9 +99,9 @@ def due_soon_table(dossiers: Sequence[Dossier]) -> DashTable:
             [
                 i,
                 d.code,
-                d.procedure.name,
-                d.agency.name,
-                (d.holder.full_name or d.holder.username) if d.holder else "",
+                d.procedure,
+                d.agency,
+                d.holder,
                 local_time(d.due_at),
             ]
             for i, d in enumerate(dossiers, start=1)

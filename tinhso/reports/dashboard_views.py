@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -21,14 +24,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from tinhso.accounts.models import User
-from tinhso.accounts.selectors import agencies_visible_to
+from tinhso.accounts.selectors import agencies_visible_to, user_sees_everything
 from tinhso.core.working_time import VIETNAM_TZ
 from tinhso.reports import dashboard, svg
 from tinhso.reports import dashboard_exports as files
@@ -86,71 +90,77 @@ def _read(request: HttpRequest) -> Ask:
 STALE_FACTOR = 10
 
 
-def figures_key(period: Period, scope: Scope) -> str:
-    raw = f"{sorted(period.as_query().items())}|{sorted(scope.as_query().items())}"
-    return "reports:dashboard:v1:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+def _seen(user: User) -> str:
+    """Whose dossiers the user may see, as a key: the due-soon list is the user's worklist (its visibility)
+    narrowed to the scope, so kept figures are shared only by users who see the same dossiers."""
+    if user_sees_everything(user):
+        return "*"
+    return user.agency.path if user.agency is not None else "-"
 
 
-def _figures(ask: Ask) -> tuple[str, dt.datetime, Any, Any, Any, Any]:
-    """The computed figures of a period and scope (trend, units, procedures, workload) and when they were
-    computed: from the dossiers, at most once every `DASHBOARD_CACHE_SECONDS` per period and scope — a
-    province-wide year reads a million dossiers, and every leader who opens the page would read them again.
-    When they are due, the one request that takes the recomputation (`cache.add` of a lock key) computes
-    them; requests meanwhile get the previous ones, whose time the page shows. They do not depend on who
-    asks: the scope is already what the asker may see (`scope_from_query`). Returns the key too, for the
-    page's sections drawn from them (kept with them, template `cache`)."""
+def figures_key(period: Period, scope: Scope, seen: str = "*") -> str:
+    raw = f"{sorted(period.as_query().items())}|{sorted(scope.as_query().items())}|{seen}"
+    return "reports:dashboard:v2:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the page shows, computed together at `computed_at` from the dossiers."""
+
+    key: str
+    computed_at: dt.datetime
+    trend: list[dashboard.TrendPoint]
+    units: list[Any]
+    procedures: list[Any]
+    loads: list[Any]
+    soon: list[dashboard.DueSoonRow]  # the DUE_SOON_LIMIT most urgent dossiers due within 2 working days
+    soon_total: int  # how many are due within 2 working days
+
+
+def _figures(user: User, ask: Ask) -> Figures:
+    """The figures of a period and scope (trend, units, procedures, workload, the dossiers due soon) and when
+    they were computed: from the dossiers, at most once every `DASHBOARD_CACHE_SECONDS` per period, scope and
+    visibility — a province-wide year reads a million dossiers, and every leader who opens the page would
+    read them again. When they are due, the one request that takes the recomputation (`cache.add` of a lock
+    key) computes them; requests meanwhile get the previous ones, whose time the page shows. The scope is
+    already what the asker may see (`scope_from_query`)."""
     assert ask.period is not None and ask.scope is not None
     seconds = settings.DASHBOARD_CACHE_SECONDS
-    key = figures_key(ask.period, ask.scope)
+    key = figures_key(ask.period, ask.scope, _seen(user))
     kept = cache.get(key) if seconds > 0 else None
-    due = kept is None or (timezone.now() - kept[0]).total_seconds() >= seconds
+    due = kept is None or (timezone.now() - kept.computed_at).total_seconds() >= seconds
     if due and (kept is None or cache.add(f"{key}:computing", 1, seconds)):
         now = timezone.now()
-        kept = (
-            now,
-            dashboard.monthly_trend(ask.period, ask.scope, now=now),
-            dashboard.late_units(ask.period, ask.scope, now=now),
-            dashboard.late_procedures(ask.period, ask.scope, now=now),
-            dashboard.workload(ask.scope, now=now),
+        soon, soon_total = dashboard.due_soon_rows(user, ask.scope, limit=DUE_SOON_LIMIT, now=now)
+        kept = Figures(
+            key=key,
+            computed_at=now,
+            trend=dashboard.monthly_trend(ask.period, ask.scope, now=now),
+            units=dashboard.late_units(ask.period, ask.scope, now=now),
+            procedures=dashboard.late_procedures(ask.period, ask.scope, now=now),
+            loads=dashboard.workload(ask.scope, now=now),
+            soon=soon,
+            soon_total=soon_total,
         )
         if seconds > 0:
             cache.set(key, kept, seconds * STALE_FACTOR)
+            # Their moment alone, small: what a page kept with them is looked up by (`_kept_main`).
+            cache.set(f"{key}:at", now, seconds * STALE_FACTOR)
             cache.delete(f"{key}:computing")
     assert kept is not None
-    return (key, *kept)
+    return kept
 
 
-def _tables(request: HttpRequest, ask: Ask, *, soon_limit: int = DUE_SOON_LIMIT) -> dict[str, Any]:
-    """Every table of the page, computed once (the page and the downloads read the same); the page reads
-    only the `soon_limit` most urgent dossiers due soon, and how many there are."""
-    assert ask.period is not None and ask.scope is not None
-    key, computed_at, trend, units, procedures, loads = _figures(ask)
-    due = dashboard.due_soon(_user(request), ask.scope, now=timezone.now())
-    soon = list(
-        due.select_related(None)  # the worklist's procedure version (kilobytes a row) is not shown here
-        .select_related("procedure", "agency", "holder")
-        .only("code", "due_at", "procedure__name", "agency__name", "holder__full_name", "holder__username")[
-            :soon_limit
-        ]
-    )
-    return {
-        "computed_at": computed_at,
-        "figures_key": f"{key}:{computed_at.timestamp()}",
-        "trend": trend,
-        "units": units,
-        "procedures": procedures,
-        "loads": loads,
-        "soon": soon,
-        "soon_total": due.count() if len(soon) == soon_limit else len(soon),
-        # Built when a download asks for one, not for every page.
-        "tables": {
-            "xu-huong": lambda: files.trend_table(trend),
-            "don-vi": lambda: files.units_table(units),
-            "thu-tuc": lambda: files.procedures_table(procedures),
-            "can-bo": lambda: files.workload_table(loads),
-            "sap-den-han": lambda: files.due_soon_table(soon),
-        },
+def _table(figures: Figures, key: str) -> files.DashTable:
+    """One table of the page, for its download: from the same kept figures as the page."""
+    build: dict[str, Callable[[], files.DashTable]] = {
+        "xu-huong": lambda: files.trend_table(figures.trend),
+        "don-vi": lambda: files.units_table(figures.units),
+        "thu-tuc": lambda: files.procedures_table(figures.procedures),
+        "can-bo": lambda: files.workload_table(figures.loads),
+        "sap-den-han": lambda: files.due_soon_table(figures.soon),
     }
+    return build[key]()
 
 
 def _late_href(ask: Ask, group: str, row: str) -> str:
@@ -178,8 +188,77 @@ def _trend_charts(trend: list[dashboard.TrendPoint]) -> dict[str, Any]:
     }
 
 
+# What the filter form shows selected: part of the kept page's key.
+FORM_FIELDS = ("period", "year", "quarter", "month", "agency")
+
+
+def _main_key(key: str, computed_at: dt.datetime, shown: str, seen: str) -> str:
+    """The page's main part drawn from the figures kept under `key` at `computed_at`: per language, form
+    values and visibility (the agencies the form offers)."""
+    extra = hashlib.sha256(f"{shown}|{seen}".encode()).hexdigest()[:24]
+    return f"{key}:{computed_at.timestamp()}:main:{get_language()}:{extra}"
+
+
+def _kept_main(user: User, ask: Ask, shown: str) -> str | None:
+    """The main part kept with figures that are not yet due, from two small reads of the cache (the figures'
+    moment, then the part): the figures themselves are not read back."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return None
+    assert ask.period is not None and ask.scope is not None
+    seen = _seen(user)
+    key = figures_key(ask.period, ask.scope, seen)
+    at = cache.get(f"{key}:at")
+    if at is None or (timezone.now() - at).total_seconds() >= seconds:
+        return None
+    main_key = _main_key(key, at, shown, seen)
+    main = _drawn.get(main_key)
+    if main is None:
+        main = cache.get(main_key)
+        if not isinstance(main, str):
+            return None
+        _drawn.put(main_key, main)
+    return main
+
+
+class _Drawn:
+    """The main parts this process drew or read last, by key. A key names figures computed at one moment,
+    so what it holds never changes: kept here, a page is not read back from the shared cache (75 kB) on
+    every request. A few dozen entries: the periods and scopes asked for within a minute."""
+
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self._parts: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            part = self._parts.get(key)
+            if part is not None:
+                self._parts.move_to_end(key)
+            return part
+
+    def put(self, key: str, part: str) -> None:
+        with self._lock:
+            self._parts[key] = part
+            self._parts.move_to_end(key)
+            while len(self._parts) > self.SIZE:
+                self._parts.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parts.clear()
+
+
+_drawn = _Drawn()
+
+
 @official_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """The page. Its main part is drawn once per kept figures (and language, form values and visibility) and
+    kept with them: a leader's page is then the site's frame around a kept string — without it, drawing
+    the tables and charts cost ten times what the request around it did."""
     user = _user(request)
     ask = _read(request)
     values = {k: str(v) for k, v in request.GET.items()}
@@ -188,12 +267,27 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "kinds": DASHBOARD_KINDS,
         "months": list(range(1, 13)),
         "quarters": list(enumerate(ROMAN, start=1)),
-        "agencies": list(agencies_visible_to(user).order_by("path").values_list("code", "name")),
+        # Lazy: read only when the main part is drawn.
+        "agencies": agencies_visible_to(user).order_by("path").values_list("code", "name"),
     }
-    if not ask.errors:
-        assert ask.period is not None and ask.scope is not None
-        data = _tables(request, ask, soon_limit=DUE_SOON_SHOWN)
-        values = ask.period.as_query() | ask.scope.as_query() | values
+    if ask.errors:
+        values.setdefault("period", "year")
+        context["values"] = values
+        return render(request, "reports/dashboard_page.html", context, status=400)
+
+    assert ask.period is not None and ask.scope is not None
+    values = ask.period.as_query() | ask.scope.as_query() | values
+    values.setdefault("period", "year")
+    shown = "|".join(values.get(name, "") for name in FORM_FIELDS)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    main = _kept_main(user, ask, shown)
+    if main is not None:
+        return render(request, "reports/dashboard_page.html", {"ask": ask, "main": main})
+
+    figures = _figures(user, ask)
+    page_key = _main_key(figures.key, figures.computed_at, shown, _seen(user))
+    main = cache.get(page_key) if seconds > 0 else None
+    if main is None:
         downloads = {
             key.replace("-", "_"): {
                 "csv": reverse("dashboard:csv", args=[key]) + f"?{ask.params()}",
@@ -201,26 +295,35 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             }
             for key in files.TABLE_KEYS
         }
-        context |= data | {
+        context |= {
+            "values": values,
+            "trend": figures.trend,
+            "units": figures.units,
+            "procedures": figures.procedures,
+            "loads": figures.loads,
+            "soon": figures.soon[:DUE_SOON_SHOWN],
+            "soon_total": figures.soon_total,
             "downloads": downloads,
-            "charts": _trend_charts(data["trend"])
+            "charts": _trend_charts(figures.trend)
             | {
                 "units": svg.bar_chart(
-                    [(r.label, r.late) for r in data["units"]],
+                    [(r.label, r.late) for r in figures.units],
                     title=_("Số hồ sơ giải quyết quá hạn theo đơn vị"),
                 ),
             },
-            "loads_shown": data["loads"][:WORKLOAD_SHOWN],
-            "loads_more": len(data["loads"]) > WORKLOAD_SHOWN,
-            "unit_rows": [(r, _late_href(ask, "agency", r.key)) for r in data["units"]],
-            "procedure_rows": [(r, _late_href(ask, "procedure", r.key)) for r in data["procedures"]],
+            "loads_shown": figures.loads[:WORKLOAD_SHOWN],
+            "loads_more": len(figures.loads) > WORKLOAD_SHOWN,
+            "unit_rows": [(r, _late_href(ask, "agency", r.key)) for r in figures.units],
+            "procedure_rows": [(r, _late_href(ask, "procedure", r.key)) for r in figures.procedures],
             "statistics": f"{reverse('reports:report')}?{ask.params(group='agency')}",
-            "now": timezone.localtime(data["computed_at"], VIETNAM_TZ),
-            "refresh_seconds": settings.DASHBOARD_CACHE_SECONDS,
+            "now": timezone.localtime(figures.computed_at, VIETNAM_TZ),
+            "refresh_seconds": seconds,
         }
-    values.setdefault("period", "year")
-    context["values"] = values
-    return render(request, "reports/dashboard_page.html", context, status=400 if ask.errors else 200)
+        main = render_to_string("reports/dashboard_main.html", context, request)
+        if seconds > 0:
+            cache.set(page_key, main, seconds * STALE_FACTOR)
+            _drawn.put(page_key, main)
+    return render(request, "reports/dashboard_page.html", {"ask": ask, "main": main})
 
 
 def _download(request: HttpRequest, key: str) -> tuple[Ask, files.DashTable | None]:
@@ -229,7 +332,7 @@ def _download(request: HttpRequest, key: str) -> tuple[Ask, files.DashTable | No
     ask = _read(request)
     if ask.errors:
         return ask, None
-    return ask, _tables(request, ask)["tables"][key]()
+    return ask, _table(_figures(_user(request), ask), key)
 
 
 def _bad_request(ask: Ask) -> HttpResponse:

@@ -157,3 +157,25 @@ def test_a_wrong_code_throttles_the_next_attempt(client, settings, reference_dat
     res = client.post(reverse("accounts:two_factor_verify"), {"token": _token(device)})
     assert res.status_code == 200
     assert client.get("/api/officials").status_code == 403
+
+
+def test_the_signed_in_user_is_read_with_agency_and_roles_in_one_query(
+    reference_data, django_assert_num_queries
+):
+    from tinhso.accounts.backends import IdentifierBackend
+
+    official = factories.official(roles=(Role.COUNTER_OFFICER, Role.SPECIALIST))
+    with django_assert_num_queries(1):
+        user = IdentifierBackend().get_user(official.pk)
+        assert user is not None and user.agency is not None and official.agency is not None
+        assert user.agency.code == official.agency.code
+        assert user.roles == {Role.COUNTER_OFFICER, Role.SPECIALIST}
+    someone = factories.citizen()
+    someone.groups.clear()  # no role at all: still one row, and an empty set
+    with django_assert_num_queries(1):
+        citizen = IdentifierBackend().get_user(someone.pk)
+        assert citizen is not None and citizen.roles == frozenset()
+    official.is_active = False
+    official.save()
+    assert IdentifierBackend().get_user(official.pk) is None
+    assert IdentifierBackend().get_user(10**9) is None

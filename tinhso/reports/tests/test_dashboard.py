@@ -26,6 +26,7 @@ This year (to 15/4 10:00): received 8 (R1 R2 R3 B1 O1 X1 X2 S1); processed 5, of
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from dataclasses import dataclass
@@ -422,11 +423,71 @@ def test_due_figures_are_recomputed_by_one_request_while_the_others_get_the_prev
     assert re.findall(late_count, c.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()) == ["3"]
     _ward_done(s.w, "2026-03-09 09:00", "2026-03-30 10:00")  # one more late dossier
 
-    key = figures_key(Period.year(2026), Scope(agency=s.province_leader.agency))
+    province = s.province_leader.agency
+    assert province is not None
+    key = figures_key(Period.year(2026), Scope(agency=province), province.path)
     kept = cache.get(key)
     assert kept is not None
-    cache.set(key, (kept[0] - dt.timedelta(seconds=61), *kept[1:]), 600)  # due: computed 61 s ago
+    # Due: computed 61 s ago.
+    earlier = kept.computed_at - dt.timedelta(seconds=61)
+    cache.set(key, dataclasses.replace(kept, computed_at=earlier), 600)
+    cache.set(f"{key}:at", earlier, 600)
     cache.add(f"{key}:computing", 1, 60)  # another request is recomputing them
     assert re.findall(late_count, c.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()) == ["3"]
     cache.delete(f"{key}:computing")  # it is done (or failed): this request recomputes them
     assert re.findall(late_count, c.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()) == ["4"]
+
+
+def test_a_kept_page_reads_no_dossier_and_is_kept_apart_per_language_and_visibility(
+    s: Scene, settings: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    province = logged_in(s.province_leader)
+    query = f"{YEAR_QUERY}&agency={s.w.ward.code}"
+    first = province.get(f"/bang-dieu-khien/?{query}").content.decode()
+    assert f'data-testid="late-don-vi-{s.w.ward.code}"' in first
+    # Kept: the same page again reads no dossier (only the session, the user and their agency).
+    with CaptureQueriesContext(connection) as queries:
+        again = province.get(f"/bang-dieu-khien/?{query}").content.decode()
+
+    def main(page: str) -> str:  # the frame carries a fresh CSRF mask in each answer
+        return page[page.index("<h1>") : page.index("</main>")]
+
+    assert main(again) == main(first)
+    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+
+    # The ward's leader asks for the same period and unit: the same figures, but their form offers only
+    # their own unit, never the province leader's list of units.
+    other = f'<option value="{s.w.other_ward.code}"'
+    assert other in first
+    own = logged_in(s.w.leader).get(f"/bang-dieu-khien/?{query}").content.decode()
+    assert f'data-testid="late-don-vi-{s.w.ward.code}"' in own
+    assert other not in own
+
+    # In English, the page is drawn in English, not served from the Vietnamese one kept.
+    with translation.override("vi"):  # the requests activate English in this thread: leave it as it was
+        province.post("/i18n/setlang/", {"language": "en", "next": "/"})
+        english = province.get(f"/bang-dieu-khien/?{query}").content.decode()
+    assert '<html lang="en">' in english
+    assert "Bảng điều khiển" not in english.split("<main", 1)[1]
+
+
+def test_the_page_is_kept_in_the_redis_cache_the_server_processes_share(
+    s: Scene, settings: Any, redis_cache: dict[str, Any]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    province = logged_in(s.province_leader)
+    first = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
+    assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>3<', first)
+    _ward_done(s.w, "2026-03-09 09:00", "2026-03-30 10:00")  # one more late dossier, not yet counted
+    with CaptureQueriesContext(connection) as queries:
+        again = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
+    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+    assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>3<', again)
