@@ -186,9 +186,11 @@ def _media_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> No
 def _empty_cache() -> None:
     """Each test starts with an empty cache (the process's local-memory cache outlives a test otherwise:
     answers cached by an earlier test's data would be served to the next one)."""
-    from django.core.cache import cache
+    from tinhso.reports.dashboard_views import _drawn
 
-    cache.clear()
+    caches["default"].clear()
+    caches["local"].clear()
+    _drawn.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -224,4 +226,16 @@ def redis_cache() -> Iterator[dict[str, Any]]:
     config["default"]["KEY_PREFIX"] = f"tinhso-test-{uuid.uuid4().hex}"
     with override_settings(CACHES=config):
         yield config
-        caches["default"].clear()  # this test's database of the Redis server (15) only
+        # This test's keys only (FLUSHDB would empty the database under another run's feet).
+        client = caches["default"]._cache.get_client(write=True)  # type: ignore[attr-defined]
+        for key in client.scan_iter(f"{config['default']['KEY_PREFIX']}:*"):
+            client.delete(key)
+
+
+@pytest.fixture
+def redis_down() -> Iterator[dict[str, Any]]:
+    """The settings' CACHES on a Redis address where nothing answers (port 1): what a Redis outage looks
+    like to the application."""
+    config = cache_config("redis://127.0.0.1:1/0")
+    with override_settings(CACHES=config):
+        yield config

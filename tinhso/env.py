@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -78,6 +80,17 @@ def cache_config(url: str) -> dict[str, dict[str, Any]]:
     if scheme not in ("redis", "rediss", "unix"):
         raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// address, got {url!r}")
     return {
-        "default": {"BACKEND": REDIS_CACHE, "LOCATION": url.strip(), "KEY_PREFIX": "tinhso"},
+        "default": {
+            "BACKEND": REDIS_CACHE,
+            "LOCATION": url.strip(),
+            "KEY_PREFIX": "tinhso",
+            # A cache that does not answer costs a request a fraction of a second, not redis-py's default
+            # of seconds with retries: what pages keep is recomputed instead (tinhso/core/cache.py).
+            "OPTIONS": {
+                "socket_connect_timeout": 0.25,
+                "socket_timeout": 0.5,
+                "retry": Retry(NoBackoff(), 1),
+            },
+        },
         "local": local,
     }

@@ -179,9 +179,10 @@ TINHSO_PROVINCE_CODE = env_str("TINHSO_PROVINCE_CODE", "08")
 TINHSO_AGENCY_LEVEL1_CODE = env_str("TINHSO_AGENCY_LEVEL1_CODE", "H60")
 
 # --- Cache ---------------------------------------------------------------------------------------------
-# One cache shared by every server process (`CACHE_URL=redis://127.0.0.1:6379/0`): the dashboard's kept
-# figures, the catalog's search answers and the rate limits' counters are then kept once for the whole
-# server. Empty (development, tests): each process keeps its own in memory, and `check --deploy` warns.
+# One cache shared by every server process (`CACHE_URL=redis://127.0.0.1:6379/0`): sessions, the dashboard's
+# kept figures and page, the worklists' kept pages and the catalog's search answers are then kept once for
+# the whole server. Empty (development, tests): each process keeps its own in memory, sessions stay in the
+# database alone, worklists are read every time, and `check --deploy` warns.
 CACHE_URL = env_str("CACHE_URL", "")
 CACHES = cache_config(CACHE_URL)
 
@@ -195,8 +196,9 @@ PUBLIC_FIGURES_CACHE_SECONDS = env_int("PUBLIC_FIGURES_CACHE_SECONDS", 300)
 # when.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 # An official's worklist page (GET /api/dossiers?list=…) is kept under the stamp of their unit, which every
-# change to its dossiers renews, and the minute (tinhso/dossiers/selectors.py); 0: read every time.
-WORKLIST_CACHE_SECONDS = env_int("WORKLIST_CACHE_SECONDS", 60)
+# change to its dossiers renews, and the minute (tinhso/dossiers/selectors.py); 0: read every time. Only with
+# a shared cache by default: stamps kept per process would not see another process's changes.
+WORKLIST_CACHE_SECONDS = env_int("WORKLIST_CACHE_SECONDS", 60 if CACHE_URL else 0)
 
 # --- Dossiers ------------------------------------------------------------------------------------------
 # Uploaded papers (scans, phone photos, PDFs): checked by content in tinhso/core/files.py.
@@ -306,9 +308,10 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-# Sessions are written to the database and read from the cache first (`CACHE_URL`): a signed-in page then
-# reads no session row; a session the cache lost is read from the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are written to the database and, with a shared cache (`CACHE_URL`), read from it first: a
+# signed-in page then reads no session row; a session the cache lost, or a cache down, reads the database.
+# Without one, the database alone: a copy kept per process would outlive a sign-out in another process.
+SESSION_ENGINE = "tinhso.core.sessions" if CACHE_URL else "django.contrib.sessions.backends.db"
 X_FRAME_OPTIONS = "DENY"
 
 # --- API ------------------------------------------------------------------------------------------------

@@ -4,10 +4,13 @@
   them; a citizen only the dossiers they applied for (`applicant_user`).
 - `dossier_get_for_user` is the permission-checked loader every page and endpoint uses (STYLE.md rule 6).
 - Worklists (*danh sách công việc*): what each role has to do, with counts, in one query for the counts.
-  A page of a worklist as the API answers it (`worklist_page_json`) is kept in the cache under the stamp of
-  the user's unit, which every change to a dossier of that unit or a unit under it renews
-  (`dossiers_changed`), and under the minute: it is never older than the dossiers, and at most a minute
-  older than the clock that moves dossiers from "due soon" to "overdue".
+  A page of a worklist as the API answers it (`worklist_page_json`) is kept in the shared cache under the
+  stamp of the user's unit, which every saved dossier of that unit or a unit under it renews
+  (`dossiers_changed`), and under the minute: no saved dossier is missed, and the clock that moves dossiers
+  from "due soon" to "overdue" is at most a minute behind. What does not save a dossier — a dossier deleted
+  in the admin, an official or a procedure renamed, a unit moved, a day off decided — shows within that
+  minute. Without a shared cache (`CACHE_URL`) pages are not kept: stamps per process would miss the other
+  processes' changes.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -33,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.accounts.selectors import user_sees_everything
 from tinhso.core import working_time as wt
+from tinhso.core.cache import kept_add, kept_get, kept_set, kept_set_many
 from tinhso.core.calendar import work_calendar
 from tinhso.dossiers.models import NATIONAL_STATUS, Dossier, Status
 
@@ -228,6 +231,9 @@ def worklists_for(user: User) -> list[Worklist]:
 
 # --- The kept worklist pages ----------------------------------------------------------------------------
 
+MAX_PAGE_SIZE = 100
+# Pages past this one are read every time, not kept: a made-up page number must not make a page to keep.
+MAX_KEPT_PAGE = 1_000
 _STAMP = "dossiers:stamp:{}"  # per agency primary key, and "*" for the province (who sees everything)
 
 
@@ -236,7 +242,7 @@ def dossiers_changed(agency_path: str) -> None:
     above it (the path's primary keys) and of the province, so that no worklist page kept under the old
     ones is read again. `dossier_saved` calls it at the save and again after the commit."""
     keys = [_STAMP.format(pk) for pk in agency_path.strip("/").split("/") if pk] + [_STAMP.format("*")]
-    cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+    kept_set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
 
 
 def dossier_saved(sender: Any, instance: Dossier, **kwargs: Any) -> None:
@@ -244,21 +250,24 @@ def dossier_saved(sender: Any, instance: Dossier, **kwargs: Any) -> None:
     later reads in the same transaction see the change — and again after the commit: a page read by
     another request between the first renewal and the commit shows the dossiers before the change, and
     must not stay kept under the stamp that readers after the commit use."""
+    if settings.WORKLIST_CACHE_SECONDS <= 0:
+        return
     if Dossier.agency.is_cached(instance):
         path = instance.agency.path
     else:
         path = Agency.objects.filter(pk=instance.agency_id).values_list("path", flat=True).first() or ""
     dossiers_changed(path)
-    transaction.on_commit(lambda: dossiers_changed(path))
+    # robust: a failure here must not keep the callbacks after it (the payments' hooks) from running.
+    transaction.on_commit(lambda: dossiers_changed(path), robust=True)
 
 
 def _stamp(user: User) -> str:
     key = _STAMP.format("*" if user_sees_everything(user) else user.agency_id)
-    stamp = cache.get(key)
+    stamp = kept_get(key)
     if stamp is None:
         stamp = uuid.uuid4().hex
-        if not cache.add(key, stamp, timeout=None):
-            stamp = cache.get(key) or stamp
+        if not kept_add(key, stamp, timeout=None):
+            stamp = kept_get(key) or stamp
     return str(stamp)
 
 
@@ -270,17 +279,17 @@ def worklist_page_json(user: User, key: str, *, page: int, page_size: int) -> by
     if seconds <= 0:
         return _worklist_page_json(user, key, page=page, page_size=page_size, now=timezone.now())
     now = timezone.now()
+    # The page as `page_payload` reads it (a page past the last is the last): one key per page shown.
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    if not 1 <= page <= MAX_KEPT_PAGE:
+        return _worklist_page_json(user, key, page=page, page_size=page_size, now=now)
     who = f"{user.pk}|{user.agency_id}|{','.join(sorted(user.roles))}|{user_sees_everything(user)}"
-    kept_key = (
-        "dossiers:worklist:v1:"
-        + hashlib.sha256(
-            f"{who}|{_stamp(user)}|{now:%Y%m%d%H%M}|{key}|{page}|{page_size}|{get_language()}".encode()
-        ).hexdigest()
-    )
-    body = cache.get(kept_key)
+    raw = f"{who}|{_stamp(user)}|{now:%Y%m%d%H%M}|{key}|{page}|{page_size}|{get_language()}"
+    kept_key = "dossiers:worklist:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+    body = kept_get(kept_key)
     if not isinstance(body, bytes):
         body = _worklist_page_json(user, key, page=page, page_size=page_size, now=now)
-        cache.set(kept_key, body, seconds)
+        kept_set(kept_key, body, seconds)
     return body
 
 
@@ -295,7 +304,7 @@ def page_payload(
     qs: QuerySet[Dossier], key: str, counts: dict[str, int], total: int, page: int, page_size: int
 ) -> dict[str, Any]:
     """A page of dossiers as the API's worklist answers it (`WorklistOut`)."""
-    size = max(1, min(page_size, 100))
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
     last = max(1, -(-total // size))
     page = max(1, min(page, last))
     # Only what the list shows: the dossiers' other columns and the joined rows' (a procedure version's

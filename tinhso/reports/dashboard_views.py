@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -33,6 +32,7 @@ from django.views.decorators.http import require_safe
 
 from tinhso.accounts.models import User
 from tinhso.accounts.selectors import agencies_visible_to, user_sees_everything
+from tinhso.core.cache import kept_add, kept_delete, kept_get, kept_set
 from tinhso.core.working_time import VIETNAM_TZ
 from tinhso.reports import dashboard, svg
 from tinhso.reports import dashboard_exports as files
@@ -127,9 +127,11 @@ def _figures(user: User, ask: Ask) -> Figures:
     assert ask.period is not None and ask.scope is not None
     seconds = settings.DASHBOARD_CACHE_SECONDS
     key = figures_key(ask.period, ask.scope, _seen(user))
-    kept = cache.get(key) if seconds > 0 else None
+    kept = kept_get(key) if seconds > 0 else None
+    if kept is not None and not isinstance(kept, Figures):
+        kept = None  # kept by another version of this code
     due = kept is None or (timezone.now() - kept.computed_at).total_seconds() >= seconds
-    if due and (kept is None or cache.add(f"{key}:computing", 1, seconds)):
+    if due and (kept is None or kept_add(f"{key}:computing", 1, seconds)):
         now = timezone.now()
         soon, soon_total = dashboard.due_soon_rows(user, ask.scope, limit=DUE_SOON_LIMIT, now=now)
         kept = Figures(
@@ -143,10 +145,10 @@ def _figures(user: User, ask: Ask) -> Figures:
             soon_total=soon_total,
         )
         if seconds > 0:
-            cache.set(key, kept, seconds * STALE_FACTOR)
+            kept_set(key, kept, seconds * STALE_FACTOR)
             # Their moment alone, small: what a page kept with them is looked up by (`_kept_main`).
-            cache.set(f"{key}:at", now, seconds * STALE_FACTOR)
-            cache.delete(f"{key}:computing")
+            kept_set(f"{key}:at", now, seconds * STALE_FACTOR)
+            kept_delete(f"{key}:computing")
     assert kept is not None
     return kept
 
@@ -192,6 +194,19 @@ def _trend_charts(trend: list[dashboard.TrendPoint]) -> dict[str, Any]:
 FORM_FIELDS = ("period", "year", "quarter", "month", "agency")
 
 
+def _form_values(ask: Ask, asked: dict[str, str]) -> dict[str, str]:
+    """What the filter form shows: the period and scope read, and for the fields that period does not use
+    (a year's month, say) what was asked when it is one of the form's choices — nothing else of the query
+    reaches the page or its key, so a made-up parameter cannot make a new page to keep."""
+    assert ask.period is not None and ask.scope is not None
+    values = ask.period.as_query() | ask.scope.as_query()
+    choices = {"quarter": {str(n) for n in range(1, 5)}, "month": {str(n) for n in range(1, 13)}}
+    for name, allowed in choices.items():
+        if name not in values and asked.get(name) in allowed:
+            values[name] = asked[name]
+    return values
+
+
 def _main_key(key: str, computed_at: dt.datetime, shown: str, seen: str) -> str:
     """The page's main part drawn from the figures kept under `key` at `computed_at`: per language, form
     values and visibility (the agencies the form offers)."""
@@ -208,13 +223,13 @@ def _kept_main(user: User, ask: Ask, shown: str) -> str | None:
     assert ask.period is not None and ask.scope is not None
     seen = _seen(user)
     key = figures_key(ask.period, ask.scope, seen)
-    at = cache.get(f"{key}:at")
-    if at is None or (timezone.now() - at).total_seconds() >= seconds:
+    at = kept_get(f"{key}:at")
+    if not isinstance(at, dt.datetime) or (timezone.now() - at).total_seconds() >= seconds:
         return None
     main_key = _main_key(key, at, shown, seen)
     main = _drawn.get(main_key)
     if main is None:
-        main = cache.get(main_key)
+        main = kept_get(main_key)
         if not isinstance(main, str):
             return None
         _drawn.put(main_key, main)
@@ -276,8 +291,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/dashboard_page.html", context, status=400)
 
     assert ask.period is not None and ask.scope is not None
-    values = ask.period.as_query() | ask.scope.as_query() | values
-    values.setdefault("period", "year")
+    values = _form_values(ask, values)
     shown = "|".join(values.get(name, "") for name in FORM_FIELDS)
     seconds = settings.DASHBOARD_CACHE_SECONDS
     main = _kept_main(user, ask, shown)
@@ -286,8 +300,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 
     figures = _figures(user, ask)
     page_key = _main_key(figures.key, figures.computed_at, shown, _seen(user))
-    main = cache.get(page_key) if seconds > 0 else None
-    if main is None:
+    main = kept_get(page_key) if seconds > 0 else None
+    if not isinstance(main, str):
         downloads = {
             key.replace("-", "_"): {
                 "csv": reverse("dashboard:csv", args=[key]) + f"?{ask.params()}",
@@ -321,7 +335,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         }
         main = render_to_string("reports/dashboard_main.html", context, request)
         if seconds > 0:
-            cache.set(page_key, main, seconds * STALE_FACTOR)
+            kept_set(page_key, main, seconds * STALE_FACTOR)
             _drawn.put(page_key, main)
     return render(request, "reports/dashboard_page.html", {"ask": ask, "main": main})
 
@@ -373,14 +387,14 @@ def public_figures(request: HttpRequest) -> HttpResponse:
     dossiers at most once every `PUBLIC_FIGURES_CACHE_SECONDS` per cache (the page says when): a public
     page must not run its fifteen queries for every visitor."""
     key = "reports:public-figures:v1"
-    cached = cache.get(key) if settings.PUBLIC_FIGURES_CACHE_SECONDS > 0 else None
-    if cached is None:
+    cached = kept_get(key) if settings.PUBLIC_FIGURES_CACHE_SECONDS > 0 else None
+    if not isinstance(cached, tuple):
         now = timezone.now()
         figures = dashboard.headline(now=now)
         trend = dashboard.monthly_trend(Period.year(figures.year), Scope(), now=now)
         cached = (now, figures, trend)
         if settings.PUBLIC_FIGURES_CACHE_SECONDS > 0:
-            cache.set(key, cached, settings.PUBLIC_FIGURES_CACHE_SECONDS)
+            kept_set(key, cached, settings.PUBLIC_FIGURES_CACHE_SECONDS)
     now, figures, trend = cached
     context = {
         "figures": figures,

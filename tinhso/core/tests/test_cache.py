@@ -26,10 +26,13 @@ def test_no_address_is_each_process_own_memory() -> None:
     "url", ["redis://127.0.0.1:6379/0", "rediss://cache.tinhso.example:6380/1", "unix:///run/redis.sock?db=2"]
 )
 def test_a_redis_address_is_the_shared_redis_cache(url: str) -> None:
-    assert cache_config(url) == {
-        "default": {"BACKEND": REDIS_CACHE, "LOCATION": url, "KEY_PREFIX": "tinhso"},
-        "local": LOCAL,
-    }
+    config = cache_config(url)
+    assert config["local"] == LOCAL
+    shared = config["default"]
+    assert (shared["BACKEND"], shared["LOCATION"], shared["KEY_PREFIX"]) == (REDIS_CACHE, url, "tinhso")
+    # A cache that does not answer fails fast: one retry, sub-second timeouts.
+    assert shared["OPTIONS"]["socket_connect_timeout"] <= 0.5 and shared["OPTIONS"]["socket_timeout"] <= 0.5
+    assert shared["OPTIONS"]["retry"].get_retries() == 1
 
 
 @pytest.mark.parametrize("url", ["memcached://127.0.0.1:11211", "127.0.0.1:6379", "http://redis"])
@@ -70,3 +73,47 @@ def test_the_redis_cache_keeps_and_locks_as_the_pages_need(redis_cache: dict[str
     assert cache.add("figures:computing", 1, 60) is False
     cache.delete("figures:computing")
     assert cache.add("figures:computing", 1, 60) is True
+
+
+@pytest.mark.django_db
+def test_sessions_fall_back_to_the_database_when_the_cache_does_not_answer(
+    redis_down: dict[str, Any],
+) -> None:
+    from tinhso.core.sessions import SessionStore
+
+    store = SessionStore()
+    store["who"] = "cán bộ"
+    store.save(must_create=True)  # the database row is written; the cache write fails and is logged
+    key = store.session_key
+    assert key is not None
+    again = SessionStore(key)
+    assert again["who"] == "cán bộ"  # read from the database
+    assert again.exists(key)
+    assert not again.exists("khong-co-phien-nay")
+
+
+def test_kept_values_are_recomputed_when_the_cache_does_not_answer(redis_down: dict[str, Any]) -> None:
+    from tinhso.core.cache import kept_add, kept_delete, kept_get, kept_set, kept_set_many
+
+    assert kept_get("a") is None
+    kept_set("a", 1, 60)
+    kept_set_many({"a": 1, "b": 2}, 60)
+    assert kept_add("a", 1, 60) is False
+    kept_delete("a")
+
+
+@pytest.mark.django_db
+def test_sessions_are_read_from_the_shared_cache_first(redis_cache: dict[str, Any]) -> None:
+    from django.contrib.sessions.models import Session
+
+    from tinhso.core.sessions import SessionStore
+
+    store = SessionStore()
+    store["who"] = "lãnh đạo"
+    store.save(must_create=True)
+    key = store.session_key
+    assert key is not None and Session.objects.filter(session_key=key).exists()  # written to both
+    Session.objects.filter(session_key=key).delete()  # the row alone: the cache still has the session
+    assert SessionStore(key)["who"] == "lãnh đạo"
+    SessionStore(key).delete()  # sign out: gone from the cache as well
+    assert SessionStore(key).load() == {}

@@ -482,12 +482,47 @@ def test_the_page_is_kept_in_the_redis_cache_the_server_processes_share(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from tinhso.reports import dashboard_views
+
     settings.DASHBOARD_CACHE_SECONDS = 60
     province = logged_in(s.province_leader)
     first = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
     assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>3<', first)
     _ward_done(s.w, "2026-03-09 09:00", "2026-03-30 10:00")  # one more late dossier, not yet counted
+    dashboard_views._drawn.clear()  # as another server process: nothing drawn in its own memory
     with CaptureQueriesContext(connection) as queries:
         again = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
     assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
     assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>3<', again)
+
+
+def test_a_made_up_parameter_neither_reaches_the_page_nor_makes_a_new_one_to_keep(
+    s: Scene, settings: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    province = logged_in(s.province_leader)
+    province.get(f"/bang-dieu-khien/?{YEAR_QUERY}")
+    with CaptureQueriesContext(connection) as queries:
+        body = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}&month=abc&junk=1&quarter=9").content.decode()
+    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]  # the kept page
+    main = body[body.index("<h1>") : body.index("</main>")]  # the frame's language form repeats the address
+    assert "abc" not in main and "junk" not in main
+    # A real choice of the form's month is shown selected: a page of its own.
+    march = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}&month=3").content.decode()
+    assert '<option value="3" selected>' in march
+
+
+def test_the_page_is_drawn_from_the_dossiers_when_the_cache_does_not_answer(
+    s: Scene, settings: Any, redis_down: dict[str, Any]
+) -> None:
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    province = logged_in(s.province_leader)  # a session in the database: the cache is down
+    for _ in range(2):
+        page = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}")
+        assert page.status_code == 200
+        assert re.search(
+            rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>3<', page.content.decode()
+        )
