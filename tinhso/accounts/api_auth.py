@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
@@ -35,13 +36,17 @@ def api_token_create(*, user: User, name: str, actor: User | None) -> tuple[ApiT
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        row = (
+        # The token, its user and agency, and the user's roles in one query: one row per role (the join
+        # repeats the token's columns), one row with no role for a user without any.
+        rows = list(
             ApiToken.objects.select_related("user", "user__agency")
             .filter(key_hash=_hash(token), revoked_at__isnull=True)
-            .first()
+            .annotate(role=F("user__groups__name"))
         )
-        if row is None or not row.user.is_active:
+        if not rows or not rows[0].user.is_active:
             return None
+        row = rows[0]
+        row.user._roles_cache = frozenset(r.role for r in rows if r.role is not None)
         # At most one write a minute per token: the API stays read-cheap.
         now = timezone.now()
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

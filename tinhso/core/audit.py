@@ -3,6 +3,11 @@
 `audit_record()` appends one entry in the caller's transaction; `audit_verify()` walks the chain and
 reports the first broken link. Every entry's hash covers its content and the previous entry's hash, so a
 row altered or deleted behind the application's back breaks the chain from that row on.
+
+Appending locks the chain head until the transaction ends, so every audited transaction of the province
+queues behind it. A composite operation whose steps each audit (a reception that also opens a payment
+request) opens an `audit_batch()`: the entries recorded inside are written together, under one lock of
+the head, when the outermost batch ends (as the last write before it commits).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,6 +42,7 @@ from tinhso.core.models import (
 __all__ = [
     "AuditChainError",
     "VerifyResult",
+    "audit_batch",
     "audit_diff",
     "audit_guard_installed",
     "audit_record",
@@ -224,7 +232,8 @@ def audit_record(
     Call it inside the transaction that makes the change (it joins it; standalone it opens its own), so
     the entry and the change commit or roll back together. It locks the chain head until that transaction
     ends, so every audited transaction queues behind the previous one from here on: call it as the last
-    write of the transaction, after the rows it describes are locked and saved.
+    write of the transaction, after the rows it describes are locked and saved. Inside an `audit_batch()`
+    the entry is checked now and written when the batch ends (its `seq`, hash and id are set then).
     """
     return audit_record_many(
         [
@@ -274,13 +283,51 @@ def _entry_values(
     return values
 
 
+# The entries recorded in this thread's open batch, or None when no batch is open (a ContextVar: each
+# thread of a threaded server has its own).
+_batch: ContextVar[list[AuditEntry] | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Defer the entries recorded inside (`audit_record`, `audit_record_many`) to the end of the block, then
+    append them in the order recorded, in one insert under one lock of the chain head: the head is locked
+    for the commit alone rather than from the first audited step on. Open it inside the transaction (the
+    entries are written in it); a batch opened inside another joins it, and the outermost one writes.
+
+    An error that leaves the block drops the batch's entries (its transaction rolls back with them). Wrap
+    only code that lets its errors leave the block: an entry recorded under a savepoint that is rolled
+    back while the block goes on would still be written."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[AuditEntry] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    _append(pending)
+
+
 def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
     """Append several entries at once, in this order, under one lock of the chain head: one insert of all
     of them and one update of the head (a composite operation's entries). Each mapping takes the keyword
     arguments of `audit_record`; the same rules and the same transaction apply."""
-    if not entries:
-        return []
-    prepared = [_entry_values(**entry) for entry in entries]
+    # Checked now, in the caller's frame, even when a batch writes them later.
+    rows = [AuditEntry(**_entry_values(**entry)) for entry in entries]
+    pending = _batch.get()
+    if pending is not None:
+        pending.extend(rows)
+    else:
+        _append(rows)
+    return rows
+
+
+def _append(rows: list[AuditEntry]) -> None:
+    """Chain the prepared rows after the head and write them: one lock, one insert, one update."""
+    if not rows:
+        return
     # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
     # change commits without its entry.
     with transaction.atomic(savepoint=False):
@@ -288,18 +335,15 @@ def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
         seq, prev_hash = head.last_seq, head.last_hash
         # Taken under the lock, so timestamps follow the sequence on any one clock.
         created_at = timezone.now()
-        rows = []
-        for values in prepared:
+        for row in rows:
             seq += 1
-            values.update(seq=seq, prev_hash=prev_hash, created_at=created_at)
-            row = AuditEntry(**values, hash=entry_hash(values))
+            row.seq, row.prev_hash, row.created_at = seq, prev_hash, created_at
+            row.hash = entry_hash({name: getattr(row, name) for name in HASHED_FIELDS})
             prev_hash = row.hash
-            rows.append(row)
         # The manager refuses bulk_create to everyone else: entries must be chained, as they are here.
         models.QuerySet(AuditEntry).bulk_create(rows)  # type: ignore[arg-type]  # the stubs see no model here
         head.last_seq, head.last_hash = seq, prev_hash
         head.save(update_fields=["last_seq", "last_hash"])
-    return rows
 
 
 def _request_id() -> str:

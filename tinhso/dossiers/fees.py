@@ -33,8 +33,11 @@ the statistics read): the reception fee lives in its payment request.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -64,23 +67,71 @@ class FeeDue:
     channel: str  # the catalog channel whose rule gave it
 
 
-def fee_due(d: Dossier) -> FeeDue | None:
-    """The fee to charge at reception (rules in the module's docstring), or None: nothing to pay now."""
-    rules = list(
-        ChannelRule.objects.filter(version_id=d.procedure_version_id)
-        .prefetch_related("fees")
-        .order_by("order")
+@dataclass(frozen=True)
+class FeeAmount:
+    """One of a channel rule's amounts (a catalog `Fee`)."""
+
+    order: int
+    label: str
+    amount_vnd: int  # in `currency` units, as `Fee.amount_vnd`
+    currency: str
+
+
+@dataclass(frozen=True)
+class ChannelTerms:
+    """One of a version's channel rules (`ChannelRule`) as reception reads it: its time and its fees."""
+
+    channel: str
+    time_value: Decimal | None
+    time_unit: str
+    fee_kind: str
+    fees: tuple[FeeAmount, ...]
+
+
+def channel_terms(version_id: int | None) -> list[ChannelTerms]:
+    """The version's channel rules in order, each with its fees: what reception reads for both the due time
+    (`transitions.legal_time_for`) and the fee (`fee_due`). One query, of values rather than model
+    instances: reception is the commonest write of the province."""
+    rows = (
+        ChannelRule.objects.filter(version_id=version_id)
+        .order_by("order", "pk", "fees__order", "fees__pk")
+        .values_list(
+            "pk",
+            "channel",
+            "time_value",
+            "time_unit",
+            "fee_kind",
+            "fees__order",
+            "fees__label",
+            "fees__amount_vnd",
+            "fees__currency",
+        )
     )
+    terms = []
+    for _pk, group in itertools.groupby(rows, key=lambda row: row[0]):
+        rule = list(group)
+        _, channel, time_value, time_unit, fee_kind = rule[0][:5]
+        # A rule without fees comes once, its fee columns empty (the join is an outer one).
+        amounts = tuple(FeeAmount(*row[5:]) for row in rule if row[7] is not None)
+        terms.append(ChannelTerms(channel, time_value, time_unit, fee_kind, amounts))
+    return terms
+
+
+def fee_due(d: Dossier, terms: Sequence[ChannelTerms] | None = None) -> FeeDue | None:
+    """The fee to charge at reception (rules in the module's docstring), or None: nothing to pay now.
+    `terms`: the version's `channel_terms`, when the caller has read them already."""
+    if terms is None:
+        terms = channel_terms(d.procedure_version_id)
     wanted = catalog_channel(d.channel)
     for channel in dict.fromkeys([wanted, ChannelRule.Channel.DIRECT]):
-        own = [r for r in rules if r.channel == channel]
+        own = [r for r in terms if r.channel == channel]
         if not own:
             continue
         fees = [
             f
             for r in own
             if r.fee_kind == ChannelRule.FeeKind.AMOUNTS
-            for f in r.fees.all()
+            for f in r.fees
             if f.currency == Fee.Currency.VND and f.amount_vnd > 0
         ]
         if not fees:

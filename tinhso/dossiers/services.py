@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from tinhso.accounts.models import Role, User
-from tinhso.core.audit import audit_record
+from tinhso.core.audit import audit_batch, audit_record
 from tinhso.core.files import check_upload, pdf_rendition
 from tinhso.dossiers.models import Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
 from tinhso.dossiers.transitions import DossierConflict, DossierForbidden, DossierRuleError
@@ -45,11 +45,14 @@ def dossier_create_once(
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise DossierRuleError(f"Idempotency-Key: 1–{MAX_KEY_LENGTH} ký tự / characters.")
-    found = IdempotencyRecord.objects.select_related("dossier").filter(user=user, key=key).first()
+    # Without the dossier: nearly every key is new, and a replay reads its dossier then (`_replay`).
+    found = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if found is not None:
         return _replay(found, fingerprint), True
     try:
-        with transaction.atomic():
+        # The creation's audit entries are written after the record, as the transaction's last write: the
+        # audit chain's head stays locked for the commit alone (audit_batch).
+        with transaction.atomic(), audit_batch():
             dossier = create()
             IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint, dossier=dossier)
     except IntegrityError:

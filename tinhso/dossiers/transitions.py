@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.core import working_time as wt
-from tinhso.core.audit import audit_record, audit_record_many
+from tinhso.core.audit import audit_batch, audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.errors import Refusal
 from tinhso.core.working_time import extension_last_day
@@ -61,7 +61,7 @@ from tinhso.dossiers.models import (
 from tinhso.edocs.models import EDocument
 from tinhso.edocs.services import edoc_store
 from tinhso.notifications.services import messages_enqueue
-from tinhso.procedures.models import ChannelRule, ProcedureBinding, ProcessStep, RequiredPaper
+from tinhso.procedures.models import ProcedureBinding, ProcessStep, RequiredPaper
 
 # ND 61 Art. 19(4), DL9: a supplement is asked for within 3 working days of reception.
 SUPPLEMENT_WINDOW_DAYS = 3
@@ -257,21 +257,17 @@ def _notify(d: Dossier, event: DossierEvent) -> None:
     )
 
 
-def legal_time_for(d: Dossier) -> tuple[Decimal, str]:
+def legal_time_for(d: Dossier, terms: Sequence[fees.ChannelTerms] | None = None) -> tuple[Decimal, str]:
     """The statutory time of the pinned version for the dossier's channel (DL8: one time per channel),
-    else its direct channel's, else the internal process's total."""
-    rules = list(
-        ChannelRule.objects.filter(version_id=d.procedure_version_id)
-        .exclude(time_value=None)
-        .exclude(time_unit="")
-        .order_by("order")
-        .values_list("channel", "time_value", "time_unit")
-    )
+    else its direct channel's, else the internal process's total. `terms`: the version's channel rules
+    (`fees.channel_terms`), when the caller has read them already."""
+    if terms is None:
+        terms = fees.channel_terms(d.procedure_version_id)
     wanted = catalog_channel(d.channel)
     for channel in (wanted, "direct"):
-        for rule_channel, value, unit in rules:
-            if rule_channel == channel and value is not None:
-                return value, unit
+        for rule in terms:
+            if rule.channel == channel and rule.time_value is not None and rule.time_unit:
+                return rule.time_value, rule.time_unit
     if d.process is not None:
         return d.process.total_value, d.process.total_unit
     raise DossierRuleError(
@@ -393,9 +389,11 @@ def _check_submitter(actor: User, binding: ProcedureBinding, channel: str, appli
 
 def _papers_create(d: Dossier, papers: Sequence[PaperSpec]) -> list[DossierPaper]:
     wanted = {p.required_paper_id for p in papers if p.required_paper_id is not None}
-    known = {
-        rp.pk: rp for rp in RequiredPaper.objects.filter(pk__in=wanted, version_id=d.procedure_version_id)
-    }
+    known = (
+        {rp.pk: rp for rp in RequiredPaper.objects.filter(pk__in=wanted, version_id=d.procedure_version_id)}
+        if wanted
+        else {}
+    )
     if wanted - set(known):
         raise DossierRuleError(
             _("Giấy tờ không thuộc danh mục của thủ tục này. / A paper is not on this procedure's checklist.")
@@ -558,11 +556,12 @@ _RECEPTION_FIELDS = (
 
 
 def _lay_out_reception(
-    d: Dossier, *, actor: User, at: dt.datetime, cal: wt.WorkCalendar
+    d: Dossier, *, actor: User, at: dt.datetime, cal: wt.WorkCalendar, terms: Sequence[fees.ChannelTerms]
 ) -> tuple[wt.Deadline, list[DossierStep]]:
     """Reception's effect on the dossier in memory (DL4, DL6): received, the clock started, the due time from
-    the pinned version's time for the channel; and its internal process's steps (unsaved), the first
-    started by the receiving officer. The caller saves both and points `current_step` at the first."""
+    the pinned version's time for the channel (`terms`: its `fees.channel_terms`); and its internal
+    process's steps (unsaved), the first started by the receiving officer. The caller saves both and points
+    `current_step` at the first."""
     if d.process_id is None:
         raise DossierRuleError(
             _(
@@ -570,7 +569,7 @@ def _lay_out_reception(
                 "/ No internal process is set for this procedure here."
             )
         )
-    value, unit = legal_time_for(d)
+    value, unit = legal_time_for(d, terms)
     deadline = wt.reception_deadline(
         at, value, wt.as_time_unit(unit), cal, paper=d.channel in PAPER_CHANNELS, cutoff=paper_cutoff()
     )
@@ -617,22 +616,25 @@ def receive(
     d = _lock(dossier, expected_revision)
     _require_state(d, [Status.SUBMITTED], _("tiếp nhận"))
     _require_official(actor, d, [Role.COUNTER_OFFICER], _("tiếp nhận hồ sơ"))
-    deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar())
+    terms = fees.channel_terms(d.procedure_version_id)  # the time and the fee, read once for both
+    deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar(), terms=terms)
     DossierStep.objects.bulk_create(steps)  # sets the primary keys (PostgreSQL, SQLite ≥ 3.35)
     d.current_step = steps[0]
-    # The fee of the pinned version for the channel, with its payment request (ND 61 Art. 22; fees.py).
-    if due := fees.fee_due(d):
-        fees.fee_request(d, due, actor=actor, at=at)
-    _record(
-        d,
-        action="receive",
-        actor=actor,
-        at=at,
-        from_status=Status.SUBMITTED,
-        fields=_RECEPTION_FIELDS,
-        form="01",
-        data={"deadline": deadline.as_record()},
-    )
+    # The fee of the pinned version for the channel, with its payment request (ND 61 Art. 22; fees.py). Its
+    # audit entry is chained with the reception's, as the last write (audit_batch).
+    with audit_batch():
+        if due := fees.fee_due(d, terms):
+            fees.fee_request(d, due, actor=actor, at=at)
+        _record(
+            d,
+            action="receive",
+            actor=actor,
+            at=at,
+            from_status=Status.SUBMITTED,
+            fields=_RECEPTION_FIELDS,
+            form="01",
+            data={"deadline": deadline.as_record()},
+        )
     return d
 
 
@@ -654,7 +656,8 @@ def receive_at_counter(
     (events 1 "submit" and 2 "receive", two audit entries, one message to the applicant), written in as
     few statements as they take: the dossier is inserted received, its papers, steps, events and audit
     entries each in one statement. The unit's code counter and the audit chain's head, both locked until
-    the transaction ends, are taken as late as they can be. `binding` is used as given (the caller has just
+    the transaction ends, are taken as late as they can be (the payment request's audit entry is chained
+    with the dossier's, in one `audit_batch`). `binding` is used as given (the caller has just
     read it, with its procedure and agency)."""
     at = _now(at)
     if channel not in PAPER_CHANNELS:
@@ -672,8 +675,9 @@ def receive_at_counter(
         sets=sets,
         at=at,
     )
-    deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar())
-    due = fees.fee_due(d)
+    terms = fees.channel_terms(d.procedure_version_id)  # the time and the fee, read once for both
+    deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar(), terms=terms)
+    due = fees.fee_due(d, terms)
     d.code = _next_code(binding.agency, timezone.localtime(at).date())
     d.revision = 2  # events 1 (submit) and 2 (receive)
     d.save(force_insert=True)
@@ -697,9 +701,12 @@ def receive_at_counter(
     receive_entry = _audit_entry(d, action="receive", actor=actor, from_status=Status.SUBMITTED, form="01")
     events = DossierEvent.objects.bulk_create([submitted, received])
     _notify(d, received)
-    if due:
-        fees.fee_request(d, due, actor=actor, at=at)  # its audit entry takes the chain head a little earlier
-    audit_record_many([submit_entry, receive_entry])
+    # The payment request's entry and the dossier's two, chained together as this block's last write (a
+    # caller's batch, such as the API's idempotency record, writes them later still: audit_batch).
+    with audit_batch():
+        if due:
+            fees.fee_request(d, due, actor=actor, at=at)
+        audit_record_many([submit_entry, receive_entry])
     # What the caller shows next (the API's answer, the receipt) without reading it back.
     _prefetched(d, "papers", paper_rows)
     _prefetched(d, "steps", steps)

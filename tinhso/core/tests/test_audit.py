@@ -17,12 +17,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from tinhso.__main__ import main as tinhso_cli
 from tinhso.core.audit import (
     HASHED_FIELDS,
     AuditChainError,
     VerifyResult,
+    audit_batch,
     audit_diff,
     audit_guard_installed,
     audit_record,
@@ -167,6 +169,47 @@ def test_several_entries_appended_at_once_are_chained_like_single_ones() -> None
     with pytest.raises(ValueError, match="dotted lowercase"):
         audit_record_many([entries[0], {**entries[1], "event": "Not An Event"}])
     assert head() == (third.seq, third.hash)
+
+
+def chain_head_statements(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "core_auditchainhead" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_entries_recorded_in_a_batch_are_written_together_when_it_ends_under_one_lock() -> None:
+    base_seq, base_hash = head()
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, audit_batch():
+        (first,) = record(1)
+        with audit_batch():  # an inner batch joins the outer one: nothing is written when it ends
+            second, third = record(2, event="dossier.receive")
+        before_the_end = (chain_head_statements(queries), first.seq, third.pk)
+
+    assert before_the_end == ([], None, None)
+    # In the order recorded, chained as single entries are, after one read and one update of the head.
+    assert [first.seq, second.seq, third.seq] == [base_seq + 1, base_seq + 2, base_seq + 3]
+    assert (first.prev_hash, second.prev_hash, third.prev_hash) == (base_hash, first.hash, second.hash)
+    assert len(chain_head_statements(queries)) == 2
+    assert AuditEntry.objects.get(pk=third.pk).hash == third.hash
+    assert head() == (third.seq, third.hash)
+    assert audit_verify() == ok(base_seq + 3)
+
+
+@pytest.mark.django_db
+def test_a_batch_left_by_an_error_writes_nothing_and_a_bad_entry_is_refused_where_it_is_recorded() -> None:
+    before = head()
+
+    with pytest.raises(RuntimeError, match="the change failed"), audit_batch():
+        record(2)
+        raise RuntimeError("the change failed")
+    with pytest.raises(ValueError, match="dotted lowercase"), audit_batch():
+        record(1)
+        audit_record(event="Not An Event", target_type="accounts.agency", target_id=1)
+
+    assert head() == before
+    assert not AuditEntry.objects.filter(seq__gt=before[0]).exists()
+    (entry,) = record(1)  # no batch is left open: the next entry is written at once
+    assert entry.seq == before[0] + 1
 
 
 @pytest.mark.django_db

@@ -7,12 +7,16 @@ import json
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from tinhso.accounts.api_auth import api_token_create
-from tinhso.accounts.models import User
+from tinhso.accounts.api_auth import api_token_create, token_auth
+from tinhso.accounts.models import Role, User
 from tinhso.accounts.tests import factories as people
+from tinhso.core.audit import audit_verify
+from tinhso.core.models import AuditEntry
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, IdempotencyRecord, Status
 from tinhso.dossiers.tests.factories import World, at
@@ -212,3 +216,39 @@ def test_an_official_account_with_no_role_sees_no_dossier(client: Client, w: Wor
     client.force_login(kiosk)
     assert client.get("/backoffice/").status_code == 403
     assert client.get(f"/api/dossiers/{d.code}", headers=bearer(w.counter)).status_code == 200
+
+
+def test_a_reception_chains_its_audit_entries_as_the_last_write_under_one_lock_of_the_chain_head(
+    client: Client, w: World
+) -> None:
+    # Every audited transaction of the province queues on the chain head until it commits: the reception
+    # takes it once, after everything else it writes (its idempotency record included).
+    auth = bearer(w.counter)
+    with CaptureQueriesContext(connection) as queries:
+        answer = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0002"})
+    assert answer.status_code == 201, answer.content
+    statements = [q["sql"] for q in queries.captured_queries]
+    at_head = [i for i, sql in enumerate(statements) if "core_auditchainhead" in sql]
+    assert len(at_head) == 2  # read (locked) once, updated once
+    after = [sql for sql in statements[at_head[0] :] if not sql.startswith(("RELEASE", "COMMIT"))]
+    assert all("core_audit" in sql for sql in after), after
+    code = answer.json()["code"]
+    entries = list(AuditEntry.objects.order_by("-seq").values_list("event", "target_id")[:3])
+    assert [event for event, _ in reversed(entries)] == [
+        "payment_request.created",  # the reception fee's request (20.000 đồng at the counter)
+        "dossier.submit",
+        "dossier.receive",
+    ]
+    assert entries[0][1] == code and audit_verify().ok
+
+
+def test_a_bearer_token_brings_its_users_roles_in_the_same_query() -> None:
+    officer = people.official(roles=(Role.COUNTER_OFFICER, Role.SPECIALIST))
+    kiosk = people.official(roles=())
+    for user, roles in [(officer, {Role.COUNTER_OFFICER, Role.SPECIALIST}), (kiosk, set())]:
+        _token, raw = api_token_create(user=user, name="kiosk", actor=None)
+        token_auth.authenticate(RequestFactory().get("/"), raw)  # the first use records the time
+        with CaptureQueriesContext(connection) as queries:
+            found = token_auth.authenticate(RequestFactory().get("/"), raw)
+            assert found is not None and found == user and found.roles == roles
+        assert len(queries.captured_queries) == 1

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import qr_pay
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from vietnam_qr_pay import QRPay
 
 from tinhso.core.models import AuditEntry
@@ -31,6 +33,7 @@ from tinhso.payments.models import (
     RequestKind,
     RequestStatus,
 )
+from tinhso.procedures.models import ChannelRule
 from tinhso.procedures.tests.catalog_fixtures import CERTIFIED_COPY, DEATH, catalog_load
 
 BIN, ACCOUNT = "970415", "113366668888"
@@ -73,6 +76,40 @@ def test_a_regulated_fee_charges_nothing_and_several_amounts_charge_the_smallest
     assert fees.fee_due(death) is None  # "set by the provincial council": no amount to read
     due = fees.fee_due(copy)  # 2.000 đồng per page, or 10 USD at an embassy: đồng only
     assert due is not None and due.amount_vnd == 2_000
+
+
+def test_the_channel_terms_carry_each_rules_time_and_amounts_in_order(w: World) -> None:
+    copy = catalog_load([CERTIFIED_COPY])[CERTIFIED_COPY].current_version_id  # 2.000 đồng, or 10 USD
+    birth = w.birth.procedure.current_version_id  # free: rules without amounts
+    read = {}
+    for version_id in (copy, birth):
+        rules = list(ChannelRule.objects.filter(version_id=version_id).order_by("order", "pk"))
+        terms = fees.channel_terms(version_id)
+        # One per rule, a rule without amounts included, each rule's amounts in their order.
+        assert [(t.channel, t.time_value, t.time_unit, t.fee_kind) for t in terms] == [
+            (r.channel, r.time_value, r.time_unit, r.fee_kind) for r in rules
+        ]
+        assert [[(f.amount_vnd, f.currency, f.label) for f in t.fees] for t in terms] == [
+            [(f.amount_vnd, f.currency, f.label) for f in r.fees.order_by("order", "pk")] for r in rules
+        ]
+        read[version_id] = terms
+    assert [[f.currency for f in t.fees] for t in read[copy]] == [["VND"], ["USD"]]
+    assert read[birth] and all(t.fees == () for t in read[birth])
+
+
+def test_reception_reads_the_versions_channel_rules_once_for_its_due_time_and_its_fee(w: World) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        d = tr.receive_at_counter(
+            binding=w.residence,
+            applicant=tr.Applicant(name="Nguyễn Thị Hằng", phone="0912345678"),
+            actor=w.counter,
+            papers=[tr.PaperSpec(name="Tờ khai CT01")],
+            at=at("2026-03-02 09:00"),
+        )
+    assert sum("procedures_channelrule" in q["sql"] for q in queries.captured_queries) == 1
+    assert (d.legal_value, d.legal_unit) == tr.legal_time_for(d)  # as read on its own
+    [r] = fees.dossier_payments(d)
+    assert r.amount_vnd == 20_000
 
 
 def test_counter_reception_opens_the_fee_request_in_the_same_transaction(w: World) -> None:
