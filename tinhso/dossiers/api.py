@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from ninja import File, Header, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -23,12 +22,10 @@ from tinhso.accounts.api_auth import API_AUTH
 from tinhso.accounts.models import Agency, User
 from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.schemas import ErrorOut
-from tinhso.core.calendar import work_calendar
 from tinhso.core.errors import Refusal
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import (
-    NATIONAL_STATUS,
     NATIONAL_STATUS_LABELS,
     Dossier,
     DossierPaper,
@@ -263,55 +260,14 @@ class WorklistParams(Schema):
 @router.get("/dossiers", response={200: WorklistOut, **ERRORS}, summary="Danh sách công việc / Worklists")
 def dossier_worklist(request: HttpRequest, params: Query[WorklistParams]) -> HttpResponse:
     user = _user(request)
-    if not user.is_official:
-        qs = selectors.dossiers_visible_to(user).select_related("procedure_version", "holder")
-        counts: dict[str, int] = {}
-        key = "mine"
-    else:
+    if user.is_official:
         if params.list not in selectors.WORKLIST_KEYS:
             raise HttpError(422, f"list: one of {', '.join(selectors.WORKLIST_KEYS)}")
-        key = params.list
-        now = timezone.now()
-        cal = work_calendar()  # once for both: it reads the decided days
-        qs = selectors.worklist(user, key, now=now, cal=cal)
-        counts = selectors.worklist_counts(user, now=now, cal=cal)
-    size = max(1, min(params.page_size, 100))
-    total = counts[key] if counts else qs.count()
-    last = max(1, -(-total // size))
-    page = max(1, min(params.page, last))
-    # Only what the list shows: the dossiers' other columns and the joined rows' (a procedure version's
-    # texts run to kilobytes) would be read, sent and turned into model instances for nothing.
-    rows = qs.values(
-        "code",
-        "status",
-        "procedure_version__name",
-        "applicant_name",
-        "received_at",
-        "due_at",
-        "holder__full_name",
-        "holder__username",
-    )[(page - 1) * size : page * size]
-    payload = {
-        "list": key,
-        "counts": counts,
-        "items": [
-            {
-                "code": r["code"],
-                "status": r["status"],
-                "status_label": str(Status(r["status"]).label),
-                "national_status": NATIONAL_STATUS[r["status"]],
-                "procedure_name": r["procedure_version__name"],
-                "applicant_name": r["applicant_name"],
-                "received_at": r["received_at"],
-                "due_at": r["due_at"],
-                "holder": r["holder__full_name"] or r["holder__username"] or "",
-            }
-            for r in rows
-        ],
-        "count": total,
-        "page": page,
-        "page_size": size,
-    }
+        body = selectors.worklist_page_json(user, params.list, page=params.page, page_size=params.page_size)
+        return HttpResponse(body, content_type="application/json")
+    # A citizen: their own dossiers, with no worklists.
+    qs = selectors.dossiers_visible_to(user)  # newest first (the model's order)
+    payload = selectors.page_payload(qs, "mine", {}, qs.count(), params.page, params.page_size)
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 

@@ -1,0 +1,121 @@
+"""The kept worklist pages (`selectors.worklist_page_json`): read again without the dossiers, never older
+than them — any change to a dossier of the unit, or of a unit under it, renews the stamp they are kept
+under, at the save and again after the commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tinhso.accounts.models import Role
+from tinhso.accounts.tests import factories as people
+from tinhso.dossiers import selectors
+from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.tests.factories import World, at, bind
+from tinhso.dossiers.tests.test_api import bearer
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/api/dossiers?list=new"
+
+
+def _dossier_reads(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+
+
+def test_a_kept_page_is_served_without_reading_the_dossiers_until_one_of_its_unit_changes(
+    w: World, settings: Any
+) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    c, h = Client(), bearer(w.counter)
+    w.submit(when="2026-11-02 09:00")
+    first = c.get(NEW, headers=h).json()
+    assert first["counts"]["new"] == 1 and len(first["items"]) == 1
+    with CaptureQueriesContext(connection) as queries:
+        again = c.get(NEW, headers=h)
+    assert again.status_code == 200 and again.json() == first
+    assert _dossier_reads(queries) == []
+
+    # Another ward's dossier leaves this ward's page kept.
+    other = tr.submit(
+        binding=bind(w.residence.procedure, w.other_ward),
+        channel="counter",
+        applicant=tr.Applicant(name="Lò Văn Páo", id_number="008190012346", phone="0912345679"),
+        actor=w.other_counter,
+        papers=[tr.PaperSpec(name="Tờ khai thay đổi thông tin cư trú (CT01)")],
+        at=at("2026-11-02 09:30"),
+    )
+    assert other.agency_id == w.other_ward.pk
+    with CaptureQueriesContext(connection) as queries:
+        assert c.get(NEW, headers=h).json() == first
+    assert _dossier_reads(queries) == []
+
+    # A dossier of this ward received: the page is read again, with it gone from "new".
+    d = w.submit(when="2026-11-02 10:00")
+    assert c.get(NEW, headers=h).json()["counts"]["new"] == 2
+    tr.receive(d, actor=w.counter, at=at("2026-11-02 10:05"))
+    now = c.get(NEW, headers=h).json()
+    assert now["counts"]["new"] == 1 and [i["code"] for i in now["items"]] == [first["items"][0]["code"]]
+
+
+def test_a_change_in_a_unit_renews_the_pages_of_the_units_above_it(w: World, settings: Any) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    assert w.ward.parent is not None
+    prefix = w.ward.parent.code.removesuffix(f".{settings.TINHSO_AGENCY_LEVEL1_CODE}")
+    above = people.official(agency_prefix=prefix, roles=(Role.AGENCY_LEADER,))
+    assert above.agency is not None and w.ward.path.startswith(above.agency.path), "above the ward"
+    c, h = Client(), bearer(above)
+    before = c.get(NEW, headers=h).json()["counts"]["new"]
+    w.submit(when="2026-11-02 09:00")
+    assert c.get(NEW, headers=h).json()["counts"]["new"] == before + 1
+
+
+def test_the_stamp_is_renewed_at_the_save_and_again_after_the_commit(
+    w: World, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    stamp = selectors._stamp(w.counter)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        w.submit(when="2026-11-02 09:00")
+    at_save = selectors._stamp(w.counter)
+    assert at_save != stamp
+    assert callbacks, "a renewal after the commit"
+    for callback in callbacks:
+        callback()
+    assert selectors._stamp(w.counter) != at_save
+
+
+def test_with_no_keeping_every_page_reads_the_dossiers(w: World, settings: Any) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 0
+    c, h = Client(), bearer(w.counter)
+    c.get(NEW, headers=h)
+    with CaptureQueriesContext(connection) as queries:
+        c.get(NEW, headers=h)
+    assert _dossier_reads(queries)
+
+
+def test_the_worklist_and_the_dossiers_work_when_the_cache_does_not_answer(
+    w: World, settings: Any, redis_down: dict[str, Any]
+) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    c, h = Client(), bearer(w.counter)
+    w.submit(when="2026-11-02 09:00")  # the stamps cannot be renewed: the save goes through all the same
+    assert c.get(NEW, headers=h).json()["counts"]["new"] == 1
+    w.submit(when="2026-11-02 09:10")
+    assert c.get(NEW, headers=h).json()["counts"]["new"] == 2  # read every time
+
+
+def test_page_numbers_past_the_kept_ones_are_read_every_time(w: World, settings: Any) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    c, h = Client(), bearer(w.counter)
+    w.submit(when="2026-11-02 09:00")
+    far = f"{NEW}&page={selectors.MAX_KEPT_PAGE + 1}&page_size=500"
+    first = c.get(far, headers=h).json()
+    assert first["page"] == 1 and first["page_size"] == selectors.MAX_PAGE_SIZE
+    with CaptureQueriesContext(connection) as queries:
+        assert c.get(far, headers=h).json() == first
+    assert _dossier_reads(queries)
