@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.db.models import F
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
 from tinhso.accounts.models import ApiToken, User
+from tinhso.accounts.user_reader import user_reader
 from tinhso.core.audit import audit_record
 
 
@@ -36,23 +37,18 @@ def api_token_create(*, user: User, name: str, actor: User | None) -> tuple[ApiT
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        # The token, its user and agency, and the user's roles in one query: one row per role (the join
-        # repeats the token's columns), one row with no role for a user without any.
-        rows = list(
-            ApiToken.objects.select_related("user", "user__agency")
-            .filter(key_hash=_hash(token), revoked_at__isnull=True)
-            .annotate(role=F("user__groups__name"))
-        )
-        if not rows or not rows[0].user.is_active:
+        found = user_reader(connection, by_token=True).read(connection, _hash(token))
+        if found is None:
             return None
-        row = rows[0]
-        row.user._roles_cache = frozenset(r.role for r in rows if r.role is not None)
+        (token_id, last_used_at), user = found
+        if not user.is_active:
+            return None
         # At most one write a minute per token: the API stays read-cheap.
         now = timezone.now()
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+        if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        request.user = user
+        return user
 
 
 token_auth = TokenAuth()

@@ -170,6 +170,11 @@ def test_the_signed_in_user_is_read_with_agency_and_roles_in_one_query(
         assert user is not None and user.agency is not None and official.agency is not None
         assert user.agency.code == official.agency.code
         assert user.roles == {Role.COUNTER_OFFICER, Role.SPECIALIST}
+    expected = type(official).objects.select_related("agency").get(pk=official.pk)
+    for field in type(official)._meta.concrete_fields:  # as the ORM reads them, converted alike
+        got, want = getattr(user, field.attname), getattr(expected, field.attname)
+        assert got == want and type(got) is type(want), field.name
+    assert IdentifierBackend().get_user("not-a-number") is None
     someone = factories.citizen()
     someone.groups.clear()  # no role at all: still one row, and an empty set
     with django_assert_num_queries(1):

@@ -242,7 +242,7 @@ def test_a_reception_chains_its_audit_entries_as_the_last_write_under_one_lock_o
     assert entries[0][1] == code and audit_verify().ok
 
 
-def test_a_bearer_token_brings_its_users_roles_in_the_same_query() -> None:
+def test_a_bearer_token_brings_its_users_roles_in_the_same_query(reference_data: Any) -> None:
     officer = people.official(roles=(Role.COUNTER_OFFICER, Role.SPECIALIST))
     kiosk = people.official(roles=())
     for user, roles in [(officer, {Role.COUNTER_OFFICER, Role.SPECIALIST}), (kiosk, set())]:
@@ -252,3 +252,26 @@ def test_a_bearer_token_brings_its_users_roles_in_the_same_query() -> None:
             found = token_auth.authenticate(RequestFactory().get("/"), raw)
             assert found is not None and found == user and found.roles == roles
         assert len(queries.captured_queries) == 1
+
+
+def test_the_token_user_is_the_user_the_orm_reads_field_by_field(reference_data: Any) -> None:
+    """The token's statement is written out (`api_auth._TokenQuery`): every field of the user and of their
+    agency must come back as the ORM gives it, converted (dates, booleans, JSON) on either database."""
+    officer = people.official(roles=(Role.COUNTER_OFFICER,))
+    _token, raw = api_token_create(user=officer, name="kiosk", actor=None)
+    found = token_auth.authenticate(RequestFactory().get("/"), raw)
+    expected = User.objects.select_related("agency").get(pk=officer.pk)
+    assert found is not None and expected.agency is not None
+    for field in User._meta.concrete_fields:
+        got, want = getattr(found, field.attname), getattr(expected, field.attname)
+        assert got == want and type(got) is type(want), field.name
+    assert found.agency is not None
+    for field in expected.agency._meta.concrete_fields:
+        got, want = getattr(found.agency, field.attname), getattr(expected.agency, field.attname)
+        assert got == want and type(got) is type(want), field.name
+    assert found._state.adding is False and found._state.db == expected._state.db
+    # A revoked token, an unknown one and an inactive user are refused.
+    assert token_auth.authenticate(RequestFactory().get("/"), raw + "x") is None
+    officer.is_active = False
+    officer.save()
+    assert token_auth.authenticate(RequestFactory().get("/"), raw) is None
