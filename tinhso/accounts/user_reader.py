@@ -12,9 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from tinhso.accounts.models import Agency, ApiToken, User
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, name
+    return field.column
 
 
 class UserReader:
@@ -31,26 +38,31 @@ class UserReader:
         columns: list[str] = []
         if by_token:
             fields += [(ApiToken._meta.get_field(name), token_table) for name in ("id", "last_used_at")]
-            columns += [f"t.{qn('id')}", f"t.{qn('last_used_at')}"]
+            columns += [f"t.{qn(field.column)}" for field, _table in fields]
         self.extra = len(columns)
         fields += [(f, user_table) for f in self.user_fields]
         fields += [(f, agency_table) for f in self.agency_fields]
         columns += [f"u.{qn(f.column)}" for f in self.user_fields]
         columns += [f"a.{qn(f.column)}" for f in self.agency_fields]
-        columns.append(f"g.{qn('name')}")
+        columns.append(f"g.{qn(Group._meta.get_field('name').column)}")
         user_fk, group_fk = through.get_field("user").column, through.get_field("group").column
+        token_meta, user_pk = ApiToken._meta, qn(User._meta.pk.column)
+        agency_pk, group_pk = qn(Agency._meta.pk.column), qn(Group._meta.pk.column)
+        user_agency = qn(User._meta.get_field("agency").column)
         if by_token:
-            source = f"{qn(token_table)} t JOIN {qn(user_table)} u ON u.{qn('id')} = t.{qn('user_id')}"
-            where = f"t.{qn('key_hash')} = %s AND t.{qn('revoked_at')} IS NULL"
+            token_user = qn(token_meta.get_field("user").column)
+            source = f"{qn(token_table)} t JOIN {qn(user_table)} u ON u.{user_pk} = t.{token_user}"
+            key_hash, revoked_at = qn(_column(ApiToken, "key_hash")), qn(_column(ApiToken, "revoked_at"))
+            where = f"t.{key_hash} = %s AND t.{revoked_at} IS NULL"
         else:
             source = f"{qn(user_table)} u"
-            where = f"u.{qn('id')} = %s"
+            where = f"u.{user_pk} = %s"
         # Table and column names from the models; the one value (a hash or a primary key) is a parameter.
         self.sql = (
             f"SELECT {', '.join(columns)} FROM {source} "  # noqa: S608
-            f"LEFT JOIN {qn(agency_table)} a ON a.{qn('id')} = u.{qn('agency_id')} "
-            f"LEFT JOIN {qn(through.db_table)} ug ON ug.{qn(user_fk)} = u.{qn('id')} "
-            f"LEFT JOIN {qn(group_table)} g ON g.{qn('id')} = ug.{qn(group_fk)} "
+            f"LEFT JOIN {qn(agency_table)} a ON a.{agency_pk} = u.{user_agency} "
+            f"LEFT JOIN {qn(through.db_table)} ug ON ug.{qn(user_fk)} = u.{user_pk} "
+            f"LEFT JOIN {qn(group_table)} g ON g.{group_pk} = ug.{qn(group_fk)} "
             f"WHERE {where}"
         )
         # Per column: the converters the ORM would apply (SQLite's datetimes and booleans, JSON, …).
@@ -84,12 +96,12 @@ class UserReader:
         return tuple(first[: self.extra]), user
 
 
-_readers: dict[tuple[str, bool], UserReader] = {}
+_readers: dict[tuple[str, str, bool], UserReader] = {}
 
 
 def user_reader(connection: BaseDatabaseWrapper, *, by_token: bool) -> UserReader:
-    """The reader of this database connection (built once per process)."""
-    key = (connection.alias, by_token)
+    """The reader of this database connection (built once per process and database)."""
+    key = (connection.alias, connection.vendor, by_token)
     reader = _readers.get(key)
     if reader is None:
         reader = _readers[key] = UserReader(connection, by_token=by_token)

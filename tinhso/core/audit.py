@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from tinhso.core.models import (
 )
 
 __all__ = [
+    "AuditBatchError",
     "AuditChainError",
     "VerifyResult",
     "audit_batch",
@@ -283,31 +285,60 @@ def _entry_values(
     return values
 
 
-# The entries recorded in this thread's open batch, or None when no batch is open (a ContextVar: each
-# thread of a threaded server has its own).
-_batch: ContextVar[list[AuditEntry] | None] = ContextVar("audit_batch", default=None)
+# The entries recorded in this thread's open batch, each with its marker (below), or None when no batch is
+# open (a ContextVar: each thread of a threaded server has its own).
+_batch: ContextVar[list[tuple[AuditEntry, Callable[[], None]]] | None] = ContextVar(
+    "audit_batch", default=None
+)
+
+
+class AuditBatchError(RuntimeError):
+    """An audit batch used where its entries could part from the changes they describe."""
+
+
+def _marker() -> None:
+    """Registered with `on_commit` for each entry recorded in a batch: it does nothing when it runs. Django
+    forgets the callbacks registered under a savepoint that rolls back, so an entry whose marker is no
+    longer registered when the batch writes belongs to work that was undone, and is not written."""
 
 
 @contextmanager
 def audit_batch() -> Iterator[None]:
     """Defer the entries recorded inside (`audit_record`, `audit_record_many`) to the end of the block, then
     append them in the order recorded, in one insert under one lock of the chain head: the head is locked
-    for the commit alone rather than from the first audited step on. Open it inside the transaction (the
-    entries are written in it); a batch opened inside another joins it, and the outermost one writes.
+    for the commit alone rather than from the first audited step on. Open it inside a transaction (the
+    entries are written in it: outside one, `AuditBatchError`); a batch opened inside another joins it, and
+    the outermost one writes.
 
-    An error that leaves the block drops the batch's entries (its transaction rolls back with them). Wrap
-    only code that lets its errors leave the block: an entry recorded under a savepoint that is rolled
-    back while the block goes on would still be written."""
+    The entries follow the changes they describe: an entry recorded under a savepoint that rolls back is
+    not written (its `on_commit` marker, `_marker`); an error that leaves the block drops the batch's
+    entries and marks the transaction for rollback, so that a caller catching the error cannot commit the
+    changes without their entries."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise AuditBatchError("audit_batch() must be opened inside a transaction (transaction.atomic)")
     if _batch.get() is not None:
         yield
         return
-    pending: list[AuditEntry] = []
+    pending: list[tuple[AuditEntry, Callable[[], None]]] = []
     token = _batch.set(pending)
     try:
         yield
+    except BaseException:
+        transaction.set_rollback(True)
+        raise
     finally:
         _batch.reset(token)
-    _append(pending)
+    # The callbacks still registered: those of savepoints rolled back are gone (Django drops them).
+    registered = {id(func) for _sids, func, _robust in connection.run_on_commit}
+    _append([row for row, marker in pending if id(marker) in registered])
+
+
+def _defer(rows: Sequence[AuditEntry], pending: list[tuple[AuditEntry, Callable[[], None]]]) -> None:
+    for row in rows:
+        marker = functools.partial(_marker)  # an object of its own, to find it again
+        transaction.on_commit(marker)
+        pending.append((row, marker))
 
 
 def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
@@ -318,7 +349,7 @@ def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
     rows = [AuditEntry(**_entry_values(**entry)) for entry in entries]
     pending = _batch.get()
     if pending is not None:
-        pending.extend(rows)
+        _defer(rows, pending)
     else:
         _append(rows)
     return rows

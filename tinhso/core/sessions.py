@@ -3,8 +3,10 @@
 Django's cached-database sessions, except that a cache that does not answer while a session is read, or
 asked whether one exists, falls back to the database instead of failing the request: with Redis down,
 signed-in pages are slower, not errors. Saving already logs a failed cache write (Django). Deleting (sign
-out) still fails loudly: a session deleted from the database but left in an unreachable cache would be
-valid again once the cache is back.
+out) fails loudly, and before anything is deleted: the cache first, then the database, then the cache again
+(a request reading the session in between puts it back). Django's order — the database first — would
+leave a session deleted from the database but kept in a cache that did not answer, valid again once the
+cache is back.
 """
 
 from __future__ import annotations
@@ -45,3 +47,13 @@ class SessionStore(cached_db.SessionStore):
         except Exception:
             logger.warning("session cache read failed", exc_info=True)
         return bool(session_key) and db.SessionStore.exists(self, session_key)
+
+    def delete(self, session_key: str | None = None) -> None:
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        django_store: Any = self
+        django_store._cache.delete(self.cache_key_prefix + session_key)
+        db.SessionStore.delete(self, session_key)
+        django_store._cache.delete(self.cache_key_prefix + session_key)

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -165,6 +167,10 @@ def test_the_signed_in_user_is_read_with_agency_and_roles_in_one_query(
     from tinhso.accounts.backends import IdentifierBackend
 
     official = factories.official(roles=(Role.COUNTER_OFFICER, Role.SPECIALIST))
+    # Dates and times set, so that their conversion (strings on SQLite) is compared too.
+    official.date_of_birth = datetime.date(1985, 4, 30)
+    official.last_login = datetime.datetime(2026, 11, 27, 8, 15, tzinfo=datetime.UTC)
+    official.save()
     with django_assert_num_queries(1):
         user = IdentifierBackend().get_user(official.pk)
         assert user is not None and user.agency is not None and official.agency is not None

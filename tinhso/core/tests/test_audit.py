@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from tinhso.__main__ import main as tinhso_cli
 from tinhso.core.audit import (
     HASHED_FIELDS,
+    AuditBatchError,
     AuditChainError,
     VerifyResult,
     audit_batch,
@@ -199,10 +200,10 @@ def test_entries_recorded_in_a_batch_are_written_together_when_it_ends_under_one
 def test_a_batch_left_by_an_error_writes_nothing_and_a_bad_entry_is_refused_where_it_is_recorded() -> None:
     before = head()
 
-    with pytest.raises(RuntimeError, match="the change failed"), audit_batch():
+    with pytest.raises(RuntimeError, match="the change failed"), transaction.atomic(), audit_batch():
         record(2)
         raise RuntimeError("the change failed")
-    with pytest.raises(ValueError, match="dotted lowercase"), audit_batch():
+    with pytest.raises(ValueError, match="dotted lowercase"), transaction.atomic(), audit_batch():
         record(1)
         audit_record(event="Not An Event", target_type="accounts.agency", target_id=1)
 
@@ -633,3 +634,41 @@ def test_an_entry_page_in_the_admin_shows_its_values_read_only(
     assert entry.hash in page
     assert "Sở Tư pháp tỉnh Tuyên Quang 0" in page
     assert 'name="_save"' not in page
+
+
+@pytest.mark.django_db
+def test_an_entry_recorded_under_a_savepoint_rolled_back_inside_a_batch_is_not_written() -> None:
+    before = head()
+    with transaction.atomic(), audit_batch():
+        (kept,) = record(1)
+        try:
+            with transaction.atomic():  # work undone, its error handled: its entry must go with it
+                record(1, event="dossier.receive")
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+        (after,) = record(1, event="dossier.return")
+    assert [e.event for e in AuditEntry.objects.filter(seq__gt=before[0]).order_by("seq")] == [
+        kept.event,
+        after.event,
+    ]
+    assert audit_verify() == ok(before[0] + 2)
+
+
+@pytest.mark.django_db
+def test_an_error_leaving_a_batch_marks_its_transaction_for_rollback() -> None:
+    with transaction.atomic():
+        try:
+            with audit_batch():
+                record(1)
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        # A caller that caught the error cannot commit the changes of the batch without their entries.
+        assert transaction.get_rollback() is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_outside_a_transaction_is_refused(flushable_audit_log: None) -> None:
+    with pytest.raises(AuditBatchError, match="inside a transaction"), audit_batch():
+        pass

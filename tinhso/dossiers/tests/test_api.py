@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from pypdf import PdfReader
 
 from tinhso.accounts.api_auth import api_token_create, token_auth
@@ -255,7 +256,7 @@ def test_a_bearer_token_brings_its_users_roles_in_the_same_query(reference_data:
 
 
 def test_the_token_user_is_the_user_the_orm_reads_field_by_field(reference_data: Any) -> None:
-    """The token's statement is written out (`api_auth._TokenQuery`): every field of the user and of their
+    """The token's statement is written out (`accounts.user_reader`): every field of the user and of their
     agency must come back as the ORM gives it, converted (dates, booleans, JSON) on either database."""
     officer = people.official(roles=(Role.COUNTER_OFFICER,))
     _token, raw = api_token_create(user=officer, name="kiosk", actor=None)
@@ -270,8 +271,13 @@ def test_the_token_user_is_the_user_the_orm_reads_field_by_field(reference_data:
         got, want = getattr(found.agency, field.attname), getattr(expected.agency, field.attname)
         assert got == want and type(got) is type(want), field.name
     assert found._state.adding is False and found._state.db == expected._state.db
-    # A revoked token, an unknown one and an inactive user are refused.
+    # An unknown token, a revoked one and an inactive user are refused.
     assert token_auth.authenticate(RequestFactory().get("/"), raw + "x") is None
+    revoked, revoked_raw = api_token_create(user=officer, name="old kiosk", actor=None)
+    assert token_auth.authenticate(RequestFactory().get("/"), revoked_raw) is not None
+    revoked.revoked_at = timezone.now()
+    revoked.save()
+    assert token_auth.authenticate(RequestFactory().get("/"), revoked_raw) is None
     officer.is_active = False
     officer.save()
     assert token_auth.authenticate(RequestFactory().get("/"), raw) is None
