@@ -190,3 +190,40 @@ def test_the_signed_in_user_is_read_with_agency_and_roles_in_one_query(
     official.save()
     assert IdentifierBackend().get_user(official.pk) is None
     assert IdentifierBackend().get_user(10**9) is None
+
+
+def _verified_client(client, official):
+    """A session that passed the second factor, as after sign-in and a code: its device in the session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = TOTPDevice.objects.create(user=official, name="phone", confirmed=True)
+    client.force_login(official)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.mark.parametrize("change", ["delete", "unconfirm"])
+def test_the_second_factor_device_is_read_from_the_shared_cache_until_it_changes(
+    client, settings, reference_data, redis_cache, change
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
+    settings.CACHE_URL = "redis://in-use-by-the-fixture"  # the middleware reads the cache only with one
+    official = factories.official(roles=(Role.COUNTER_OFFICER,))
+    device = _verified_client(client, official)
+    assert client.get("/api/officials").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/officials").status_code == 200
+    assert not [q for q in queries.captured_queries if "otp_totp" in q["sql"]]  # from the cache
+
+    # Removing the device (or unconfirming it) ends the session's second factor at the next request.
+    if change == "delete":
+        device.delete()
+    else:
+        device.confirmed = False
+        device.save()
+    assert client.get("/api/officials").status_code == 403
