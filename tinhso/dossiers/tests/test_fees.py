@@ -97,15 +97,20 @@ def test_the_channel_terms_carry_each_rules_time_and_amounts_in_order(w: World) 
     assert read[birth] and all(t.fees == () for t in read[birth])
 
 
+def _counter_reception(w: World) -> Dossier:
+    """A paper dossier of the residence procedure received at the ward's counter (fee 20,000 đồng)."""
+    return tr.receive_at_counter(
+        binding=w.residence,
+        applicant=tr.Applicant(name="Nguyễn Thị Hằng", phone="0912345678"),
+        actor=w.counter,
+        papers=[tr.PaperSpec(name="Tờ khai CT01")],
+        at=at("2026-03-02 09:00"),
+    )
+
+
 def test_reception_reads_the_versions_channel_rules_once_for_its_due_time_and_its_fee(w: World) -> None:
     with CaptureQueriesContext(connection) as queries:
-        d = tr.receive_at_counter(
-            binding=w.residence,
-            applicant=tr.Applicant(name="Nguyễn Thị Hằng", phone="0912345678"),
-            actor=w.counter,
-            papers=[tr.PaperSpec(name="Tờ khai CT01")],
-            at=at("2026-03-02 09:00"),
-        )
+        d = _counter_reception(w)
     assert sum("procedures_channelrule" in q["sql"] for q in queries.captured_queries) == 1
     assert (d.legal_value, d.legal_unit) == tr.legal_time_for(d)  # as read on its own
     [r] = fees.dossier_payments(d)
@@ -113,13 +118,7 @@ def test_reception_reads_the_versions_channel_rules_once_for_its_due_time_and_it
 
 
 def test_counter_reception_opens_the_fee_request_in_the_same_transaction(w: World) -> None:
-    d = tr.receive_at_counter(
-        binding=w.residence,
-        applicant=tr.Applicant(name="Nguyễn Thị Hằng", phone="0912345678"),
-        actor=w.counter,
-        papers=[tr.PaperSpec(name="Tờ khai CT01")],
-        at=at("2026-03-02 09:00"),
-    )
+    d = _counter_reception(w)
     [r] = fees.dossier_payments(d)
     assert (r.subject_key, r.amount_vnd, r.agency) == (d.code, 20_000, w.ward)
 

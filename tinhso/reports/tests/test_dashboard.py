@@ -154,6 +154,11 @@ def s(w: World) -> Scene:
     return scene(w)
 
 
+def _dossier_reads(queries: Any) -> list[str]:
+    """The statements of a captured request that read the dossiers (a kept page makes none)."""
+    return [q["sql"] for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+
+
 def logged_in(user: User) -> Client:
     c = Client()
     c.force_login(user)
@@ -458,7 +463,7 @@ def test_a_kept_page_reads_no_dossier_and_is_kept_apart_per_language_and_visibil
         return page[page.index("<h1>") : page.index("</main>")]
 
     assert main(again) == main(first)
-    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+    assert not _dossier_reads(queries)
 
     # The ward's leader asks for the same period and unit: the same figures, but their form offers only
     # their own unit, never the province leader's list of units.
@@ -492,7 +497,7 @@ def test_the_page_is_kept_in_the_redis_cache_the_server_processes_share(
     dashboard_views._drawn.clear()  # as another server process: nothing drawn in its own memory
     with CaptureQueriesContext(connection) as queries:
         again = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}").content.decode()
-    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]
+    assert not _dossier_reads(queries)
     assert re.search(rf'data-testid="late-don-vi-{re.escape(s.w.ward.code)}"[^>]*>3<', again)
 
 
@@ -507,7 +512,7 @@ def test_a_made_up_parameter_neither_reaches_the_page_nor_makes_a_new_one_to_kee
     province.get(f"/bang-dieu-khien/?{YEAR_QUERY}")
     with CaptureQueriesContext(connection) as queries:
         body = province.get(f"/bang-dieu-khien/?{YEAR_QUERY}&month=abc&junk=1&quarter=9").content.decode()
-    assert not [q for q in queries.captured_queries if "dossiers_dossier" in q["sql"]]  # the kept page
+    assert not _dossier_reads(queries)  # the kept page
     main = body[body.index("<h1>") : body.index("</main>")]  # the frame's language form repeats the address
     assert "abc" not in main and "junk" not in main
     # A real choice of the form's month is shown selected: a page of its own.
