@@ -39,6 +39,9 @@ from tinhso.core.models import (
     AuditChainHead,
     AuditEntry,
 )
+from tinhso.core.rows import insert as insert_rows
+from tinhso.core.rows import select as select_rows
+from tinhso.core.rows import update as update_rows
 
 __all__ = [
     "AuditBatchError",
@@ -205,9 +208,9 @@ def entry_hash(values: Mapping[str, Any]) -> str:
 
 
 def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=CHAIN_HEAD_PK).first()
-    if head is not None:
-        return head
+    found = select_rows(AuditChainHead, {"id": CHAIN_HEAD_PK}, for_update=True)
+    if found:
+        return found[0]
     # The head row comes from a data migration; it is missing only after a flush (tests do that), when
     # the log is empty too. With entries present, a new genesis would fork the chain: refuse.
     if AuditEntry.objects.exists():
@@ -355,9 +358,9 @@ def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
     return rows
 
 
-def _append(rows: list[AuditEntry]) -> None:
-    """Chain the prepared rows after the head and write them: one lock, one insert, one update."""
-    if not rows:
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain the prepared entries after the head and write them: one lock, one insert, one update."""
+    if not entries:
         return
     # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
     # change commits without its entry.
@@ -366,15 +369,16 @@ def _append(rows: list[AuditEntry]) -> None:
         seq, prev_hash = head.last_seq, head.last_hash
         # Taken under the lock, so timestamps follow the sequence on any one clock.
         created_at = timezone.now()
-        for row in rows:
+        for row in entries:
             seq += 1
             row.seq, row.prev_hash, row.created_at = seq, prev_hash, created_at
             row.hash = entry_hash({name: getattr(row, name) for name in HASHED_FIELDS})
             prev_hash = row.hash
-        # The manager refuses bulk_create to everyone else: entries must be chained, as they are here.
-        models.QuerySet(AuditEntry).bulk_create(rows)  # type: ignore[arg-type]  # the stubs see no model here
+        # The manager refuses bulk_create to everyone else: entries must be chained, as they are here (one
+        # hand-built statement each, core.rows: appending is part of every write of the province).
+        insert_rows(entries)
         head.last_seq, head.last_hash = seq, prev_hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        update_rows(head, ["last_seq", "last_hash"])
 
 
 def _request_id() -> str:

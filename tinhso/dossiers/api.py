@@ -22,6 +22,7 @@ from tinhso.accounts.api_auth import API_AUTH
 from tinhso.accounts.models import Agency, User
 from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.schemas import ErrorOut
+from tinhso.core import rows
 from tinhso.core.errors import Refusal
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers import transitions as tr
@@ -169,6 +170,17 @@ def _check_applicant(body: DossierCreateIn) -> None:
             raise HttpError(400, " ".join(str(m) for m in exc.messages)) from None
 
 
+def _binding(local_code: str) -> ProcedureBinding | None:
+    """The binding with its agency, procedure, current version and internal process, in one hand-built
+    statement (core.rows): what `select_related` gives, without compiling it on every reception."""
+    found = rows.select(
+        ProcedureBinding,
+        {"local_code": local_code},
+        related=("agency", "procedure", "procedure__current_version", "current_process"),
+    )
+    return found[0] if found else None
+
+
 @router.post(
     "/dossiers",
     response={200: DossierOut, 201: DossierOut, **ERRORS},
@@ -180,11 +192,7 @@ def dossier_create(
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> HttpResponse:
     user = _user(request)
-    binding = (
-        ProcedureBinding.objects.select_related("agency", "procedure")
-        .filter(local_code=body.procedure)
-        .first()
-    )
+    binding = _binding(body.procedure)
     if binding is None:
         raise HttpError(404, "Không có thủ tục này tại đơn vị / no such procedure at this unit")
     _check_applicant(body)

@@ -33,7 +33,6 @@ the statistics read): the reception fee lives in its payment request.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import User
-from tinhso.core import pdf
+from tinhso.core import pdf, rows
 from tinhso.dossiers.models import Dossier, Status, catalog_channel
 from tinhso.payments import selectors as payment_selectors
 from tinhso.payments import services as payments
@@ -90,31 +89,18 @@ class ChannelTerms:
 
 def channel_terms(version_id: int | None) -> list[ChannelTerms]:
     """The version's channel rules in order, each with its fees: what reception reads for both the due time
-    (`transitions.legal_time_for`) and the fee (`fee_due`). One query, of values rather than model
-    instances: reception is the commonest write of the province."""
-    rows = (
-        ChannelRule.objects.filter(version_id=version_id)
-        .order_by("order", "pk", "fees__order", "fees__pk")
-        .values_list(
-            "pk",
-            "channel",
-            "time_value",
-            "time_unit",
-            "fee_kind",
-            "fees__order",
-            "fees__label",
-            "fees__amount_vnd",
-            "fees__currency",
-        )
-    )
-    terms = []
-    for _pk, group in itertools.groupby(rows, key=lambda row: row[0]):
-        rule = list(group)
-        _, channel, time_value, time_unit, fee_kind = rule[0][:5]
-        # A rule without fees comes once, its fee columns empty (the join is an outer one).
-        amounts = tuple(FeeAmount(*row[5:]) for row in rule if row[7] is not None)
-        terms.append(ChannelTerms(channel, time_value, time_unit, fee_kind, amounts))
-    return terms
+    (`transitions.legal_time_for`) and the fee (`fee_due`). Two hand-built statements (core.rows), the
+    rules then their fees: reception is the commonest write of the province."""
+    if version_id is None:
+        return []
+    rules = rows.select(ChannelRule, {"version_id": version_id}, order_by=("order", "id"))
+    amounts: dict[int, list[FeeAmount]] = {rule.pk: [] for rule in rules}
+    for fee in rows.select(Fee, {"rule_id": list(amounts)}, order_by=("order", "id")):
+        amounts[fee.rule_id].append(FeeAmount(fee.order, fee.label, fee.amount_vnd, fee.currency))
+    return [
+        ChannelTerms(rule.channel, rule.time_value, rule.time_unit, rule.fee_kind, tuple(amounts[rule.pk]))
+        for rule in rules
+    ]
 
 
 def fee_due(d: Dossier, terms: Sequence[ChannelTerms] | None = None) -> FeeDue | None:

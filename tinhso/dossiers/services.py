@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from tinhso.accounts.models import Role, User
+from tinhso.core import rows
 from tinhso.core.audit import audit_batch, audit_record
 from tinhso.core.files import check_upload, pdf_rendition
 from tinhso.dossiers.models import Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
@@ -46,15 +47,16 @@ def dossier_create_once(
     if not key or len(key) > MAX_KEY_LENGTH:
         raise DossierRuleError(f"Idempotency-Key: 1–{MAX_KEY_LENGTH} ký tự / characters.")
     # Without the dossier: nearly every key is new, and a replay reads its dossier then (`_replay`).
-    found = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if found is not None:
-        return _replay(found, fingerprint), True
+    # Hand-built statements (core.rows), the read and the insert: every counter's creation passes here.
+    kept = rows.select(IdempotencyRecord, {"user_id": user.pk, "key": key})
+    if kept:
+        return _replay(kept[0], fingerprint), True
     try:
         # The creation's audit entries are written after the record, as the transaction's last write: the
         # audit chain's head stays locked for the commit alone (audit_batch).
         with transaction.atomic(), audit_batch():
             dossier = create()
-            IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint, dossier=dossier)
+            rows.insert([IdempotencyRecord(user=user, key=key, fingerprint=fingerprint, dossier=dossier)])
     except IntegrityError:
         # A concurrent request with the same key committed first (its unique row made this insert fail
         # and rolled back this whole creation, its code number included).

@@ -25,16 +25,20 @@ Every function takes `at` (default: now) so that deadlines can be tested at chos
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Agency, Role, User
+from tinhso.core import rows
 from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_batch, audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
@@ -61,7 +65,13 @@ from tinhso.dossiers.models import (
 from tinhso.edocs.models import EDocument
 from tinhso.edocs.services import edoc_store
 from tinhso.notifications.services import messages_enqueue
-from tinhso.procedures.models import ProcedureBinding, ProcessStep, RequiredPaper
+from tinhso.procedures.models import (
+    InternalProcess,
+    ProcedureBinding,
+    ProcedureVersion,
+    ProcessStep,
+    RequiredPaper,
+)
 
 # ND 61 Art. 19(4), DL9: a supplement is asked for within 3 working days of reception.
 SUPPLEMENT_WINDOW_DAYS = 3
@@ -387,18 +397,23 @@ def _check_submitter(actor: User, binding: ProcedureBinding, channel: str, appli
         raise DossierForbidden(_("Bạn chỉ nộp hồ sơ cho chính mình. / You submit only your own dossiers."))
 
 
-def _papers_create(d: Dossier, papers: Sequence[PaperSpec]) -> list[DossierPaper]:
+def _papers_create(
+    d: Dossier, papers: Sequence[PaperSpec], checklist: dict[int, RequiredPaper] | None = None
+) -> list[DossierPaper]:
+    """The dossier's papers, checked against the pinned version's checklist (`checklist`: all of it, by
+    key, when the caller has it already; else the papers named are read)."""
     wanted = {p.required_paper_id for p in papers if p.required_paper_id is not None}
-    known = (
-        {rp.pk: rp for rp in RequiredPaper.objects.filter(pk__in=wanted, version_id=d.procedure_version_id)}
-        if wanted
-        else {}
-    )
+    if checklist is None:
+        checklist = {
+            rp.pk: rp
+            for rp in rows.select(RequiredPaper, {"id": wanted, "version_id": d.procedure_version_id})
+        }
+    known = {pk: checklist[pk] for pk in wanted if pk in checklist}
     if wanted - set(known):
         raise DossierRuleError(
             _("Giấy tờ không thuộc danh mục của thủ tục này. / A paper is not on this procedure's checklist.")
         )
-    rows = []
+    made = []
     for i, spec in enumerate(papers):
         required = known.get(spec.required_paper_id) if spec.required_paper_id else None
         name = (spec.name or (required.name if required else "")).strip()
@@ -408,7 +423,7 @@ def _papers_create(d: Dossier, papers: Sequence[PaperSpec]) -> list[DossierPaper
             raise DossierRuleError(_("Hình thức giấy tờ không hợp lệ. / Unknown paper kind."))
         if not 0 <= spec.quantity <= 99:
             raise DossierRuleError(_("Số lượng giấy tờ từ 0 đến 99. / Quantity must be 0–99."))
-        rows.append(
+        made.append(
             DossierPaper(
                 dossier=d,
                 order=i,
@@ -420,21 +435,89 @@ def _papers_create(d: Dossier, papers: Sequence[PaperSpec]) -> list[DossierPaper
                 note=spec.note[:300],
             )
         )
-    DossierPaper.objects.bulk_create(rows)
-    for row in rows:
+    rows.insert(made)
+    for row in made:
         _prefetched(row, "files", [])  # new: no files yet
-    return rows
+    return made
 
 
-def _prefetched(instance: Any, name: str, rows: Sequence[Any]) -> None:
+def _prefetched(instance: Any, name: str, found: Sequence[Any]) -> None:
     """Hand `instance.<name>.all()` these rows, as `prefetch_related` would, without a query: what a
     transition has just written, for the caller to show."""
     qs = getattr(instance, name).all()  # lazy: not run
-    qs._result_cache = list(rows)
+    qs._result_cache = list(found)
     qs._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[name] = qs
+
+
+@dataclass(frozen=True)
+class _ReceptionCatalog:
+    """What reception reads of a binding's current version and internal process."""
+
+    version: ProcedureVersion
+    terms: list[fees.ChannelTerms]
+    checklist: dict[int, RequiredPaper]  # the version's required papers, by key
+    steps: list[ProcessStep]  # the process's, in order; empty without a process
+
+
+# Kept per process: versions and internal processes are immutable once created (procedures/admin.py: an
+# edit makes a new version, `internal_process_create` a new process; nothing edits or deletes either),
+# so what reception reads of them never changes. Keyed by their keys *and* creation instants (and the
+# version's content hash): a key that a rolled-back transaction gave out and another row took later (SQLite
+# does that) never finds the other row's data. Bounded: the least recently used go first.
+_KEPT_CATALOGS = 1024
+_kept_versions: OrderedDict[tuple[Any, ...], tuple[list[fees.ChannelTerms], dict[int, RequiredPaper]]] = (
+    OrderedDict()
+)
+_kept_processes: OrderedDict[tuple[Any, ...], list[ProcessStep]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _kept(kept: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], read: Any) -> Any:
+    with _kept_lock:
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    found = read()  # outside the lock: two threads may both read; the values are the same
+    with _kept_lock:
+        kept[key] = found
+        while len(kept) > _KEPT_CATALOGS:
+            kept.popitem(last=False)
+    return found
+
+
+def _reception_catalog(binding: ProcedureBinding) -> _ReceptionCatalog:
+    """The binding's current version (as `select_related` left it on the procedure, else read) with its
+    channel terms and checklist, and its current internal process's steps: two hand-built reads the
+    first time a process sees them (core.rows), none after."""
+    procedure = binding.procedure
+    version = procedure.current_version if type(procedure).current_version.is_cached(procedure) else None
+    if version is None or version.pk != procedure.current_version_id:
+        (version,) = rows.select(ProcedureVersion, {"id": procedure.current_version_id})
+    version_id = version.pk
+
+    def read_version() -> tuple[list[fees.ChannelTerms], dict[int, RequiredPaper]]:
+        checklist = {rp.pk: rp for rp in rows.select(RequiredPaper, {"version_id": version_id})}
+        return fees.channel_terms(version_id), checklist
+
+    terms, checklist = _kept(
+        _kept_versions, (version_id, version.content_hash, version.created_at), read_version
+    )
+    steps: list[ProcessStep] = []
+    if binding.current_process_id is not None:
+        process = binding.current_process if ProcedureBinding.current_process.is_cached(binding) else None
+        if process is None or process.pk != binding.current_process_id:
+            (process,) = rows.select(InternalProcess, {"id": binding.current_process_id})
+        process_id = process.pk
+        steps = _kept(
+            _kept_processes,
+            (process_id, process.created_at),
+            lambda: rows.select(ProcessStep, {"process_id": process_id}, order_by=("order", "id")),
+        )
+    return _ReceptionCatalog(version=version, terms=terms, checklist=checklist, steps=steps)
 
 
 def _new_dossier(
@@ -556,12 +639,18 @@ _RECEPTION_FIELDS = (
 
 
 def _lay_out_reception(
-    d: Dossier, *, actor: User, at: dt.datetime, cal: wt.WorkCalendar, terms: Sequence[fees.ChannelTerms]
+    d: Dossier,
+    *,
+    actor: User,
+    at: dt.datetime,
+    cal: wt.WorkCalendar,
+    terms: Sequence[fees.ChannelTerms],
+    process_steps: Sequence[ProcessStep] | None = None,
 ) -> tuple[wt.Deadline, list[DossierStep]]:
     """Reception's effect on the dossier in memory (DL4, DL6): received, the clock started, the due time from
     the pinned version's time for the channel (`terms`: its `fees.channel_terms`); and its internal
-    process's steps (unsaved), the first started by the receiving officer. The caller saves both and points
-    `current_step` at the first."""
+    process's steps (unsaved; `process_steps`: the process's, when the caller has them), the first started
+    by the receiving officer. The caller saves both and points `current_step` at the first."""
     if d.process_id is None:
         raise DossierRuleError(
             _(
@@ -591,7 +680,11 @@ def _lay_out_reception(
             budget_unit=s.duration_unit,
             agency=d.agency,
         )
-        for s in ProcessStep.objects.filter(process_id=d.process_id).order_by("order")
+        for s in (
+            process_steps
+            if process_steps is not None
+            else rows.select(ProcessStep, {"process_id": d.process_id}, order_by=("order", "id"))
+        )
     ]
     if not steps:
         raise DossierRuleError(_("Quy trình nội bộ không có bước nào. / The internal process has no step."))
@@ -618,7 +711,7 @@ def receive(
     _require_official(actor, d, [Role.COUNTER_OFFICER], _("tiếp nhận hồ sơ"))
     terms = fees.channel_terms(d.procedure_version_id)  # the time and the fee, read once for both
     deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar(), terms=terms)
-    DossierStep.objects.bulk_create(steps)  # sets the primary keys (PostgreSQL, SQLite ≥ 3.35)
+    rows.insert(steps)  # sets the primary keys (PostgreSQL, SQLite ≥ 3.35)
     d.current_step = steps[0]
     # The fee of the pinned version for the channel, with its payment request (ND 61 Art. 22; fees.py). Its
     # audit entry is chained with the reception's, as the last write (audit_batch).
@@ -675,16 +768,25 @@ def receive_at_counter(
         sets=sets,
         at=at,
     )
-    terms = fees.channel_terms(d.procedure_version_id)  # the time and the fee, read once for both
-    deadline, steps = _lay_out_reception(d, actor=actor, at=at, cal=_calendar(), terms=terms)
+    # The pinned version (its name goes on the fee request and the answer) and what reception reads of it
+    # and of the internal process, kept per process (immutable: `_reception_catalog`).
+    catalog = _reception_catalog(binding)
+    Dossier.procedure_version.field.set_cached_value(d, catalog.version)
+    terms = catalog.terms  # the time and the fee, read once for both
+    deadline, steps = _lay_out_reception(
+        d, actor=actor, at=at, cal=_calendar(), terms=terms, process_steps=catalog.steps
+    )
     due = fees.fee_due(d, terms)
     d.code = _next_code(binding.agency, timezone.localtime(at).date())
     d.revision = 2  # events 1 (submit) and 2 (receive)
-    d.save(force_insert=True)
-    paper_rows = _papers_create(d, papers)
-    DossierStep.objects.bulk_create(steps)
+    # Written by hand-built statements (core.rows: the ORM's compiling was most of this request's time);
+    # the dossier's post_save receivers (the worklists' stamps) are told as `save` would tell them.
+    rows.insert([d])
+    post_save.send(sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db)
+    paper_rows = _papers_create(d, papers, catalog.checklist)
+    rows.insert(steps)
     d.current_step = steps[0]
-    Dossier.objects.filter(pk=d.pk).update(current_step=steps[0])
+    rows.update(d, ["current_step"])
     d.revision, d.status = 1, Status.SUBMITTED
     submitted = _event(d, action="submit", actor=actor, at=at, from_status="", data=_submit_data(d))
     submit_entry = _audit_entry(d, action="submit", actor=actor, from_status="", form="")
@@ -699,7 +801,8 @@ def receive_at_counter(
         data={"deadline": deadline.as_record()},
     )
     receive_entry = _audit_entry(d, action="receive", actor=actor, from_status=Status.SUBMITTED, form="01")
-    events = DossierEvent.objects.bulk_create([submitted, received])
+    events = [submitted, received]
+    rows.insert(events)
     _notify(d, received)
     # The payment request's entry and the dossier's two, chained together as this block's last write (a
     # caller's batch, such as the API's idempotency record, writes them later still: audit_batch).

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tinhso.core.audit import audit_record
+from tinhso.core.rows import insert as insert_rows
 from tinhso.notifications.models import OutboxMessage
 
 
@@ -101,5 +102,6 @@ def messages_enqueue(messages: list[dict[str, str]]) -> int:
         if m["recipient"].strip()
     ]
     if rows:
-        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        # One hand-built statement (core.rows): what bulk_create(ignore_conflicts=True) writes, compiled once.
+        insert_rows(rows, ignore_conflicts=True)
     return len(rows)

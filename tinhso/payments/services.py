@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import Refusal
+from tinhso.core.rows import insert as insert_rows
+from tinhso.core.rows import select as select_rows
 from tinhso.payments import hooks, references, vietqr
 from tinhso.payments.models import (
     OUTSTANDING,
@@ -78,7 +80,7 @@ def collection_account_for(agency: Agency) -> CollectionAccount | None:
     """The agency's active collection account, else its nearest parent's (a ward's one-stop unit often
     collects into its People's Committee's account)."""
     ids = [int(x) for x in agency.path.strip("/").split("/") if x]
-    accounts = {a.agency_id: a for a in CollectionAccount.objects.filter(agency_id__in=ids, is_active=True)}
+    accounts = {a.agency_id: a for a in select_rows(CollectionAccount, {"agency_id": ids, "is_active": True})}
     for agency_id in reversed(ids):
         if agency_id in accounts:
             return accounts[agency_id]
@@ -121,26 +123,26 @@ def payment_request_create(
     if not purpose:
         raise PaymentError(_("Ghi rõ nội dung thu. / State what the payment is for."))
     account = collection_account_for(agency)
-    with transaction.atomic():
+    # savepoint=False: a failure here fails the caller's transaction (a reception without its fee request
+    # must not commit). A clash of references is skipped by the insert itself and retried, no savepoint
+    # needed (core.rows: one hand-built statement, reception's commonest write after the dossier's own).
+    with transaction.atomic(savepoint=False):
+        request = PaymentRequest(
+            agency=agency,
+            account=account,
+            subject_key=subject_key[:60],
+            kind=kind,
+            purpose=purpose[:300],
+            amount_vnd=amount_vnd,
+            payer_name=payer_name.strip()[:200],
+            payer_user=payer_user,
+            created_at=_now(at),
+            created_by=actor,
+        )
         for _attempt in range(5):
-            try:
-                with transaction.atomic():  # a savepoint: a clash of references is retried, not fatal
-                    request = PaymentRequest.objects.create(
-                        reference=references.new_reference(),
-                        agency=agency,
-                        account=account,
-                        subject_key=subject_key[:60],
-                        kind=kind,
-                        purpose=purpose[:300],
-                        amount_vnd=amount_vnd,
-                        payer_name=payer_name.strip()[:200],
-                        payer_user=payer_user,
-                        created_at=_now(at),
-                        created_by=actor,
-                    )
+            request.reference = references.new_reference()
+            if insert_rows([request], ignore_conflicts=True, conflict_fields=["reference"]):
                 break
-            except IntegrityError:
-                continue
         else:  # 60 random bits five times over: never, unless the database is broken
             raise PaymentError("could not draw a unique payment reference")
         _audit(

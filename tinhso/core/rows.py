@@ -1,0 +1,285 @@
+"""Rows inserted, read and updated by statements written out once per model and shape.
+
+The ORM compiles every query anew: on the province's commonest write (a dossier received at the counter:
+some twenty statements) compiling took most of the request's time, more than the database's work. These
+helpers build each statement once per process, database and shape (the model, how many rows, which
+fields), and pass the values through the fields' own conversions — `pre_save` and `get_db_prep_save` on the
+way in, the ORM's database converters on the way out — so what they write and read is what `bulk_create`,
+a queryset and `save(update_fields=…)` would write and read, on PostgreSQL and SQLite alike.
+
+What they do not do, on purpose: no signals (`pre_save`/`post_save` receivers are not called — a caller
+whose model has one calls what it does itself), no `select_related`, no lookups other than equality and
+`IN`. Anything else stays with the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+M = TypeVar("M", bound=models.Model)
+
+# (alias, vendor, model, shape…) → the statement and what reading it needs; a handful of shapes per model.
+_statements: dict[tuple[Any, ...], Any] = {}
+
+
+def _connection(model: type[models.Model], *, write: bool) -> BaseDatabaseWrapper:
+    alias = router.db_for_write(model) if write else router.db_for_read(model)
+    return connections[alias]
+
+
+def _key(connection: BaseDatabaseWrapper, *shape: Any) -> tuple[Any, ...]:
+    return (connection.alias, connection.vendor, *shape)
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"rows: {model.__name__}.{name} is not a column")
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = _field(model, name).column
+    assert column is not None
+    return column
+
+
+def _insert_fields(model: type[models.Model], with_pk: bool) -> list[models.Field[Any, Any]]:
+    pk = model._meta.pk
+    return [f for f in model._meta.concrete_fields if with_pk or f is not pk]
+
+
+def insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, conflict_fields: Sequence[str] = ()
+) -> int:
+    """Insert unsaved instances of one model in one statement, as `bulk_create` would: each field's
+    `pre_save` (auto_now, defaults already set on the instance) and database preparation. Returns how many
+    rows were inserted.
+
+    Without `ignore_conflicts` the new primary keys are read back (RETURNING: PostgreSQL, SQLite ≥ 3.35)
+    and set, and the instances are marked saved. With it, a row that clashes with a unique constraint —
+    with the one on `conflict_fields` only, when they are given — is skipped (as
+    `bulk_create(ignore_conflicts=True)`); a single instance then gets its key and is marked saved when it
+    was inserted, so that a caller can retry a clash without a savepoint."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise TypeError("rows.insert: instances of one model only")
+    connection = _connection(model, write=True)
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    with_pk = all(obj.pk is not None for obj in objs)
+    if not with_pk and any(obj.pk is not None for obj in objs):
+        raise ValueError("rows.insert: either every instance has its primary key or none has")
+    fields = _insert_fields(model, with_pk)
+    returning = not with_pk and (not ignore_conflicts or len(objs) == 1)
+    key = _key(connection, "insert", model, len(objs), with_pk, ignore_conflicts, tuple(conflict_fields))
+    sql = _statements.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES {', '.join([row] * len(objs))}"
+        )
+        if ignore_conflicts:
+            target = ", ".join(qn(_column(model, name)) for name in conflict_fields)
+            sql += f" ON CONFLICT ({target}) DO NOTHING" if target else " ON CONFLICT DO NOTHING"
+        if returning:
+            sql += f" RETURNING {qn(pk.column)}"
+        _statements[key] = sql
+    params: list[Any] = []
+    for obj in objs:
+        # A relation to an instance saved since it was set (a step's dossier, inserted just before) takes
+        # its key now; one to an unsaved instance is refused — as `bulk_create` does.
+        obj._prepare_related_fields_for_save(operation_name="rows.insert")  # type: ignore[attr-defined]
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            keys = cursor.fetchall()
+            inserted = len(keys)
+        else:
+            keys, inserted = [], cursor.rowcount
+    if returning and ignore_conflicts and not keys:
+        return 0  # the one row clashed: nothing was written
+    if returning:
+        if len(keys) != len(objs):
+            raise RuntimeError(f"rows.insert: {len(keys)} keys returned for {len(objs)} rows")
+        # The rows come back in the order of the VALUES list (PostgreSQL and SQLite both insert a VALUES
+        # list in order; Django's bulk_create relies on the same).
+        for obj, (value,) in zip(objs, keys, strict=True):
+            setattr(obj, pk.attname, pk.to_python(value))
+    if returning or not ignore_conflicts:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+    return int(inserted)
+
+
+class _Reader:
+    def __init__(
+        self,
+        connection: BaseDatabaseWrapper,
+        model: type[models.Model],
+        where: Sequence[tuple[str, int | None]],
+        order_by: Sequence[str],
+        for_update: bool,
+        related: Sequence[str],
+    ) -> None:
+        qn = connection.ops.quote_name
+        meta = model._meta
+        self.model = model
+        # The base model, then each related path's model (a LEFT JOIN each: a null relation reads as None).
+        # parts: (path, model, fields, names, alias, parent part index or -1, the relation's field).
+        self.parts: list[tuple[str, type[models.Model], list[Any], list[str], str, int, Any]] = []
+        base_fields = list(meta.concrete_fields)
+        self.parts.append(("", model, base_fields, [f.attname for f in base_fields], "t0", -1, None))
+        joins = []
+        for path in related:
+            parent_path, _, name = path.rpartition("__")
+            parent = next(i for i, part in enumerate(self.parts) if part[0] == parent_path)
+            relation = self.parts[parent][1]._meta.get_field(name)
+            if not isinstance(relation, models.ForeignKey):  # OneToOneField is one
+                raise ValueError(f"rows.select: {path} is not a forward foreign key")
+            target = relation.related_model
+            assert isinstance(target, type) and issubclass(target, models.Model)
+            fields = list(target._meta.concrete_fields)
+            alias = f"t{len(self.parts)}"
+            self.parts.append((path, target, fields, [f.attname for f in fields], alias, parent, relation))
+            joins.append(
+                f" LEFT JOIN {qn(target._meta.db_table)} {alias} ON {alias}."
+                f"{qn(relation.target_field.column)} = {self.parts[parent][4]}.{qn(relation.column)}"
+            )
+        columns = [f"{part[4]}.{qn(f.column)}" for part in self.parts for f in part[2]]
+        conditions = []
+        for name, many in where:
+            column = "t0." + qn(_column(model, name))
+            if many is None:
+                conditions.append(f"{column} = %s")
+            else:
+                conditions.append(f"{column} IN ({', '.join(['%s'] * many)})")
+        order = []
+        for name in order_by:
+            descending = name.startswith("-")
+            column = "t0." + qn(_column(model, name.lstrip("-")))
+            order.append(f"{column} DESC" if descending else column)
+        lock = ""
+        if for_update and connection.features.has_select_for_update:
+            lock = " FOR UPDATE OF t0" if joins else " FOR UPDATE"
+        self.sql = (
+            f"SELECT {', '.join(columns)} FROM {qn(meta.db_table)} t0{''.join(joins)}"  # noqa: S608
+            + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+            + (f" ORDER BY {', '.join(order)}" if order else "")
+            + lock
+        )
+        self.converters = []
+        at = 0
+        for part in self.parts:
+            table = part[1]._meta.db_table
+            for field in part[2]:
+                col = field.get_col(table)
+                found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+                if found:
+                    self.converters.append((at, col, found))
+                at += 1
+
+    def read(self, connection: BaseDatabaseWrapper, params: list[Any]) -> list[Any]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        objs = []
+        for row in rows:
+            values = list(row)
+            for i, col, converters in self.converters:
+                for converter in converters:
+                    values[i] = converter(values[i], col, connection)
+            made: list[Any] = []
+            at = 0
+            for _path, model, fields, names, _alias, parent, relation in self.parts:
+                chunk = values[at : at + len(fields)]
+                at += len(fields)
+                obj = None
+                if parent < 0 or chunk[0] is not None:  # the primary key comes first: None, no row
+                    obj = model.from_db(connection.alias, names, chunk)
+                if parent >= 0 and made[parent] is not None:
+                    relation.set_cached_value(made[parent], obj)
+                made.append(obj)
+            objs.append(made[0])
+        return objs
+
+
+def select(
+    model: type[M],
+    where: Mapping[str, Any],
+    *,
+    order_by: Sequence[str] = (),
+    for_update: bool = False,
+    related: Sequence[str] = (),
+) -> list[M]:
+    """The instances whose fields equal `where`'s values (a list or tuple value: `IN`; an empty one
+    matches nothing), in `order_by`'s order ("-name" descending), every concrete field loaded, as a
+    queryset would give them. `related`: forward foreign keys to read in the same statement and cache on
+    the instances, as `select_related` does ("procedure", "procedure__current_version"; a parent path
+    before its children). `for_update`: the rows (of `model` only) are locked until the transaction ends
+    (PostgreSQL; SQLite's writers queue on the whole database already)."""
+    connection = _connection(model, write=for_update)
+    shape: list[tuple[str, int | None]] = []
+    params: list[Any] = []
+    for name, value in where.items():
+        if isinstance(value, list | tuple | set | frozenset):
+            if not value:
+                return []
+            values = list(value)
+            shape.append((name, len(values)))
+            params.extend(values)
+        else:
+            shape.append((name, None))
+            params.append(value)
+    key = _key(connection, "select", model, tuple(shape), tuple(order_by), for_update, tuple(related))
+    reader = _statements.get(key)
+    if reader is None:
+        reader = _statements[key] = _Reader(connection, model, shape, order_by, for_update, related)
+    # Parameters through the fields' preparation, as a lookup would (dates and datetimes on SQLite).
+    meta = model._meta
+    prepared = []
+    at = 0
+    for name, many in shape:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field)
+        target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+        for value in params[at : at + (many or 1)]:
+            prepared.append(target.get_db_prep_value(value, connection, prepared=False))
+        at += many or 1
+    objs: list[M] = reader.read(connection, prepared)
+    return objs
+
+
+def update(obj: models.Model, fields: Sequence[str]) -> int:
+    """Write these fields of a saved instance (`save(update_fields=…)` without its signals): one UPDATE
+    by primary key. Returns the number of rows changed (0: the row is gone)."""
+    model = type(obj)
+    connection = _connection(model, write=True)
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    targets = [_field(model, name) for name in fields]
+    key = _key(connection, "update", model, tuple(fields))
+    sql = _statements.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sets = ", ".join(f"{qn(_column(model, f.name))} = %s" for f in targets)
+        sql = _statements[key] = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(pk.column)} = %s"  # noqa: S608
+    obj._prepare_related_fields_for_save(operation_name="rows.update", fields=targets)  # type: ignore[attr-defined]
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
+    params.append(pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)

@@ -1,0 +1,106 @@
+"""core.rows: hand-built statements write and read what the ORM writes and reads, on either database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tinhso.core import rows
+from tinhso.core.models import AuditChainHead, AuditEntry, CalendarDay
+
+pytestmark = pytest.mark.django_db
+
+
+def _day(date: str, kind: str = CalendarDay.Kind.DAY_OFF, name: str = "Nghỉ bù") -> CalendarDay:
+    return CalendarDay(date=dt.date.fromisoformat(date), kind=kind, name_vi=name)
+
+
+def _stored(day: CalendarDay) -> tuple[object, ...]:
+    return tuple(CalendarDay.objects.filter(pk=day.pk).values_list("date", "kind", "name_vi").get())
+
+
+def test_insert_sets_keys_in_order_runs_pre_save_and_writes_what_bulk_create_writes() -> None:
+    before = timezone.now()
+    made = [_day("2031-01-02"), _day("2031-01-03", CalendarDay.Kind.WORKING_DAY, "Làm bù thứ Bảy")]
+    with CaptureQueriesContext(connection) as queries:
+        assert rows.insert(made) == 2
+    assert len(queries.captured_queries) == 1  # one statement for both rows
+    assert all(d.pk is not None and not d._state.adding for d in made)
+    assert made[0].pk < made[1].pk  # the keys come back in the order of the rows
+    # auto_now_add and auto_now ran (pre_save), as a save would run them
+    assert made[0].created_at is not None and made[0].created_at >= before
+    assert made[0].updated_at is not None
+    by_orm = CalendarDay.objects.bulk_create(
+        [_day("2031-01-06"), _day("2031-01-07", CalendarDay.Kind.WORKING_DAY, "Làm bù thứ Bảy")]
+    )
+    assert [_stored(d)[1:] for d in made] == [_stored(d)[1:] for d in by_orm]
+    assert _stored(made[0]) == (dt.date(2031, 1, 2), "day_off", "Nghỉ bù")
+    assert _stored(made[1]) == (dt.date(2031, 1, 3), "working_day", "Làm bù thứ Bảy")
+
+
+def test_insert_refuses_mixed_models_and_mixed_keys() -> None:
+    with pytest.raises(TypeError):
+        rows.insert([_day("2031-02-02"), AuditChainHead()])
+    with_key = _day("2031-02-03")
+    with_key.pk = 987_654
+    with pytest.raises(ValueError, match="primary key"):
+        rows.insert([with_key, _day("2031-02-04")])
+    assert rows.insert([]) == 0
+
+
+def test_a_clash_is_skipped_only_when_asked_and_only_on_the_named_fields() -> None:
+    rows.insert([_day("2031-03-02")])
+    again = _day("2031-03-02", name="Trùng ngày")
+    # Skipped: nothing written, no key, no error, and the transaction goes on (no savepoint was needed).
+    assert rows.insert([again], ignore_conflicts=True, conflict_fields=["date"]) == 0
+    assert again.pk is None and again._state.adding
+    assert CalendarDay.objects.filter(date="2031-03-02").values_list("name_vi", flat=True).get() == "Nghỉ bù"
+    fresh = _day("2031-03-03")
+    assert rows.insert([fresh], ignore_conflicts=True, conflict_fields=["date"]) == 1
+    assert fresh.pk is not None and not fresh._state.adding
+    # Without ignore_conflicts the database's refusal reaches the caller.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert([_day("2031-03-02")])
+
+
+def test_select_reads_what_a_queryset_reads_with_in_order_and_an_empty_list() -> None:
+    days = [_day("2031-04-01"), _day("2031-04-02"), _day("2031-04-03", "working_day", "Làm bù")]
+    rows.insert(days)
+    found = rows.select(CalendarDay, {"date": [d.date for d in days], "kind": "day_off"}, order_by=("-date",))
+    assert [d.date for d in found] == [dt.date(2031, 4, 2), dt.date(2031, 4, 1)]
+    orm = CalendarDay.objects.get(pk=found[0].pk)
+    for field in CalendarDay._meta.concrete_fields:  # every field converted as the ORM converts it
+        assert getattr(found[0], field.attname) == getattr(orm, field.attname), field.name
+    assert isinstance(found[0].date, dt.date) and timezone.is_aware(found[0].created_at)
+    assert not found[0]._state.adding
+    with CaptureQueriesContext(connection) as queries:
+        assert rows.select(CalendarDay, {"date": []}) == []
+    assert queries.captured_queries == []  # an empty IN matches nothing, without asking
+
+
+def test_json_fields_round_trip_and_update_writes_only_the_fields_named() -> None:
+    head = AuditChainHead.objects.get_or_create(pk=1)[0]
+    entry = AuditEntry(
+        seq=10**9,
+        created_at=timezone.now(),
+        event="test.rows",
+        target_type="test",
+        target_id="1",
+        old=None,
+        new={"trạng thái": "đã tiếp nhận", "n": [1, 2]},
+        prev_hash="0" * 64,
+        hash="1" * 64,
+    )
+    rows.insert([entry])
+    (read,) = rows.select(AuditEntry, {"id": entry.pk})
+    assert read.new == {"trạng thái": "đã tiếp nhận", "n": [1, 2]} and read.old is None
+    head.last_seq, head.last_hash = 41, "a" * 64
+    assert rows.update(head, ["last_seq"]) == 1
+    stored = AuditChainHead.objects.get(pk=1)
+    assert stored.last_seq == 41 and stored.last_hash != "a" * 64  # last_hash was not named
+    gone = AuditChainHead(pk=2)
+    assert rows.update(gone, ["last_seq"]) == 0

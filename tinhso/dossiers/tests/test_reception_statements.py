@@ -1,0 +1,137 @@
+"""Counter reception in hand-built statements (core.rows): what it reads of the catalog once per process, what
+it still reads every time, and that a new internal process or version is seen at once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tinhso.accounts.models import Role
+from tinhso.core import rows
+from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.models import Dossier, DossierStep
+from tinhso.dossiers.tests.factories import World, at
+from tinhso.payments import references
+from tinhso.payments import services as payments
+from tinhso.payments.models import PaymentRequest
+from tinhso.procedures import services as catalog
+from tinhso.procedures.models import ProcedureBinding
+
+CATALOG_TABLES = (
+    "procedures_channelrule",
+    "procedures_fee",
+    "procedures_requiredpaper",
+    "procedures_processstep",
+)
+
+
+def _receive(w: World, binding: ProcedureBinding, when: str = "2026-03-02 09:00") -> Dossier:
+    return tr.receive_at_counter(
+        binding=binding,
+        applicant=tr.Applicant(name="Nguyễn Thị Hằng", phone="0912345678"),
+        actor=w.counter,
+        papers=[tr.PaperSpec(name="Tờ khai CT01")],
+        at=at(when),
+    )
+
+
+def _binding(local_code: str) -> ProcedureBinding:
+    (binding,) = rows.select(
+        ProcedureBinding,
+        {"local_code": local_code},
+        related=("agency", "procedure", "procedure__current_version", "current_process"),
+    )
+    return binding
+
+
+def test_a_binding_with_its_relations_is_read_in_one_statement_as_select_related_reads_it(w: World) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        binding = _binding(w.residence.local_code)
+        # Everything below comes from that one statement.
+        agency, procedure = binding.agency, binding.procedure
+        version, process = procedure.current_version, binding.current_process
+    assert len(queries.captured_queries) == 1
+    orm = ProcedureBinding.objects.select_related(
+        "agency", "procedure", "procedure__current_version", "current_process"
+    ).get(pk=w.residence.pk)
+    for mine, theirs in [(binding, orm), (agency, orm.agency), (procedure, orm.procedure)]:
+        for field in type(mine)._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+    assert version is not None and orm.procedure.current_version is not None
+    assert (version.pk, version.name, version.levels) == (
+        orm.procedure.current_version.pk,
+        orm.procedure.current_version.name,
+        orm.procedure.current_version.levels,
+    )
+    assert process is not None and process.pk == w.residence.current_process_id
+    # A null relation reads as None, cached: no query for it later.
+    ProcedureBinding.objects.filter(pk=w.birth.pk).update(current_process=None)
+    with CaptureQueriesContext(connection) as queries:
+        assert _binding(w.birth.local_code).current_process is None
+    assert len(queries.captured_queries) == 1
+
+
+def test_the_catalog_is_read_once_per_process_and_the_rest_every_time(w: World) -> None:
+    binding = _binding(w.residence.local_code)
+    first = _receive(w, binding)
+    with CaptureQueriesContext(connection) as queries:
+        second = _receive(w, _binding(w.residence.local_code), when="2026-03-02 09:05")
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if any(table in s for table in CATALOG_TABLES)], sql
+    # What may change between two receptions is still read: the binding (above), the decided days, the
+    # unit's collection account; the counter, the dossier, its papers, steps, events, messages, fee
+    # request and audit entries are written.
+    assert sum("core_calendarday" in s for s in sql) == 1
+    # 16: the binding; the savepoint and its release; the decided days; the counter; the dossier and its
+    # current step; papers; steps; events; messages; the collection account and the fee request; the audit
+    # head, entries and head again. (The ORM took 28 before core.rows; a regression shows here.)
+    assert len(sql) <= 16, len(sql)
+    assert [s.name for s in second.steps.all()] == [s.name for s in first.steps.all()]
+    assert first.code.endswith("-0001") and second.code.endswith("-0002")
+    first_step = DossierStep.objects.get(dossier=second, order=1)
+    assert Dossier.objects.get(pk=second.pk).current_step_id == first_step.pk
+
+
+def test_a_new_internal_process_is_used_by_the_next_reception_at_once(w: World) -> None:
+    _receive(w, _binding(w.residence.local_code))  # the old process is now kept
+    steps = [
+        catalog.StepSpec("Tiếp nhận", Role.COUNTER_OFFICER, Decimal("0.5"), "working_day"),
+        catalog.StepSpec("Thẩm định hồ sơ", Role.SPECIALIST, Decimal("6"), "working_day"),
+        catalog.StepSpec("Ký duyệt", Role.AGENCY_LEADER, Decimal("0.5"), "working_day"),
+    ]
+    catalog.internal_process_create(binding=w.residence, steps=steps, actor=None, note="Quy trình mới")
+    d = _receive(w, _binding(w.residence.local_code), when="2026-03-02 10:00")
+    assert [(s.name, s.budget_value) for s in d.steps.all()] == [
+        ("Tiếp nhận", Decimal("0.5")),
+        ("Thẩm định hồ sơ", Decimal("6")),
+        ("Ký duyệt", Decimal("0.5")),
+    ]
+    stored = list(DossierStep.objects.filter(dossier=d).order_by("order").values_list("name", "budget_value"))
+    assert stored == [(s.name, s.duration_value) for s in steps]
+
+
+def test_a_clashing_payment_reference_is_drawn_again_without_a_savepoint(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = payments.payment_request_create(
+        agency=w.ward, subject_key="X-1", amount_vnd=10_000, purpose="Lệ phí", payer_name="A", actor=None
+    ).reference
+    fresh = references.new_reference()
+    drawn = iter([taken, taken, fresh])
+    monkeypatch.setattr(references, "new_reference", lambda: next(drawn))
+    with CaptureQueriesContext(connection) as queries:
+        r = payments.payment_request_create(
+            agency=w.ward, subject_key="X-2", amount_vnd=20_000, purpose="Lệ phí", payer_name="B", actor=None
+        )
+    assert r.reference == fresh and r.pk is not None
+    assert not [q for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+    assert PaymentRequest.objects.filter(reference=taken).count() == 1
+    assert PaymentRequest.objects.get(pk=r.pk).subject_key == "X-2"
+    monkeypatch.setattr(references, "new_reference", lambda: taken)
+    with pytest.raises(payments.PaymentError, match="unique payment reference"):
+        payments.payment_request_create(
+            agency=w.ward, subject_key="X-3", amount_vnd=5_000, purpose="Lệ phí", payer_name="C", actor=None
+        )
