@@ -16,6 +16,7 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from tinhso.accounts.models import Agency, ApiToken, User
+from tinhso.core.rows import cursor as prepared_cursor
 
 
 def _column(model: type[models.Model], name: str) -> str:
@@ -75,7 +76,7 @@ class UserReader:
 
     def read(self, connection: BaseDatabaseWrapper, value: Any) -> tuple[tuple[Any, ...], User] | None:
         """(the token's id and last use, or nothing), the user — or None when no row matches."""
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:  # prepared once per connection on PostgreSQL
             cursor.execute(self.sql, [value])
             rows = cursor.fetchall()
         if not rows:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -29,6 +30,50 @@ _statements: dict[tuple[Any, ...], Any] = {}
 def _connection(model: type[models.Model], *, write: bool) -> BaseDatabaseWrapper:
     alias = router.db_for_write(model) if write else router.db_for_read(model)
     return connections[alias]
+
+
+_prepared_class: Any = None
+
+
+def _prepared_cursor_class() -> Any:
+    global _prepared_class
+    if _prepared_class is None:
+        import psycopg
+
+        class PreparedCursor(psycopg.Cursor[Any]):
+            """Server-side binding, every statement prepared on first use and kept by the connection."""
+
+            def execute(self, query: Any, params: Any = None, *, prepare: Any = None, **kw: Any) -> Any:
+                return super().execute(query, params, prepare=True, **kw)
+
+            def _send_query_prepared(self, name: bytes, pgq: Any, **kw: Any) -> None:
+                # psycopg (3.3) records the query of an unprepared execution only: `cursor.query`, which
+                # Django's query log reads (CaptureQueriesContext, DEBUG), would be None for these.
+                self._query = pgq
+                super()._send_query_prepared(name, pgq, **kw)
+
+        _prepared_class = PreparedCursor
+    return _prepared_class
+
+
+def cursor(connection: BaseDatabaseWrapper) -> Any:
+    """A cursor for this module's statements (and other hand-written ones run over and over). On PostgreSQL,
+    with `DB_PREPARED_STATEMENTS` on (the default), its statements are prepared once per connection and
+    their parameters bound by the server: a joined read's planning was most of its cost in the database,
+    and the statements here are few and fixed. Otherwise Django's own cursor. Either way wrapped as
+    Django wraps its cursors (errors turned into Django's, statements logged when queries are captured)."""
+    if connection.vendor != "postgresql" or not getattr(settings, "DB_PREPARED_STATEMENTS", True):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # type: ignore[attr-defined]
+        # Django turns preparing off (for poolers); psycopg then ignores prepare=True too. Its own cursors
+        # bind on the client, which never prepares: only this module's statements are prepared (explicitly,
+        # the threshold is out of reach).
+        raw.prepare_threshold = 2**31 - 1  # type: ignore[attr-defined]
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))  # type: ignore[attr-defined]
 
 
 def _key(connection: BaseDatabaseWrapper, *shape: Any) -> tuple[Any, ...]:
@@ -101,13 +146,13 @@ def insert(
         obj._prepare_related_fields_for_save(operation_name="rows.insert")  # type: ignore[attr-defined]
         for field in fields:
             params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with cursor(connection) as c:
+        c.execute(sql, params)
         if returning:
-            keys = cursor.fetchall()
+            keys = c.fetchall()
             inserted = len(keys)
         else:
-            keys, inserted = [], cursor.rowcount
+            keys, inserted = [], c.rowcount
     if returning and ignore_conflicts and not keys:
         return 0  # the one row clashed: nothing was written
     if returning:
@@ -192,9 +237,9 @@ class _Reader:
                 at += 1
 
     def read(self, connection: BaseDatabaseWrapper, params: list[Any]) -> list[Any]:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+        with cursor(connection) as c:
+            c.execute(self.sql, params)
+            rows = c.fetchall()
         objs = []
         for row in rows:
             values = list(row)
@@ -280,6 +325,6 @@ def update(obj: models.Model, fields: Sequence[str]) -> int:
     obj._prepare_related_fields_for_save(operation_name="rows.update", fields=targets)  # type: ignore[attr-defined]
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
     params.append(pk.get_db_prep_value(obj.pk, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
+    with cursor(connection) as c:
+        c.execute(sql, params)
+        return int(c.rowcount)
