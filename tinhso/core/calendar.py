@@ -25,9 +25,10 @@ from typing import Any
 
 import holidays
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
+from tinhso.core import rows
 from tinhso.core.audit import audit_diff, audit_record
 from tinhso.core.models import CalendarDay
 from tinhso.core.working_time import (
@@ -103,20 +104,46 @@ def work_calendar(years: Iterable[int] | None = None, *, hours: OfficeHours | No
 
     One query: the decided days of those years. The table holds a handful of rows a year, so it is read
     each time rather than cached: every process sees a change the moment it commits, with no stamp to
-    keep in step. The package's part is kept per year and per process (`_package_year`). Build the
-    calendar once per request or task and pass it to every computation: it is a plain value.
+    keep in step. The package's part is kept per year and per process (`_package_year`), and the calendar
+    made from the package's days and the rows read is kept per process for the same rows (`_made`): a
+    request reads the rows and finds its calendar made. Build the calendar once per request or task and
+    pass it to every computation: it is a plain value.
     """
-    wanted = sorted(set(years)) if years is not None else _default_years()
+    wanted = tuple(sorted(set(years))) if years is not None else tuple(_default_years())
     if not wanted:
         raise ValueError("work_calendar: no years given")
+    return _made(
+        wanted, _decided_days(date(wanted[0], 1, 1), date(wanted[-1], 12, 31)), hours or office_hours()
+    )
+
+
+def _decided_days(first: date, last: date) -> tuple[tuple[date, str], ...]:
+    """The decided days between `first` and `last`, in date order: one hand-built statement (prepared on
+    PostgreSQL: core.rows.cursor), every request of the province that computes a deadline runs it."""
+    connection = connections[router.db_for_read(CalendarDay)]
+    qn = connection.ops.quote_name
+    table = qn(CalendarDay._meta.db_table)
+    day, kind = (qn(CalendarDay._meta.get_field(name).column) for name in ("date", "kind"))  # type: ignore[union-attr]
+    sql = f"SELECT {day}, {kind} FROM {table} WHERE {day} >= %s AND {day} <= %s ORDER BY {day}"  # noqa: S608
+    params = [connection.ops.adapt_datefield_value(first), connection.ops.adapt_datefield_value(last)]
+    with rows.cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    # SQLite may hand the date back as text; PostgreSQL as a date.
+    return tuple((d if isinstance(d, date) else date.fromisoformat(str(d)), k) for d, k in found)
+
+
+@functools.lru_cache(maxsize=32)
+def _made(wanted: tuple[int, ...], decided: tuple[tuple[date, str], ...], hours: OfficeHours) -> WorkCalendar:
+    # A pure function of the years, the decided days read and the hours: the same rows make the same
+    # calendar, kept; a changed row is another key.
     days_off: set[date] = set()
     worked: set[date] = set()
     for year in wanted:
         package_off, package_worked = _package_year(year)
         days_off.update(package_off)
         worked.update(package_worked)
-    rows = CalendarDay.objects.filter(date__gte=date(wanted[0], 1, 1), date__lte=date(wanted[-1], 12, 31))
-    for day, kind in rows.values_list("date", "kind"):
+    for day, kind in decided:
         if day.year not in wanted:
             continue
         if kind == CalendarDay.Kind.DAY_OFF:
@@ -125,7 +152,7 @@ def work_calendar(years: Iterable[int] | None = None, *, hours: OfficeHours | No
         else:
             worked.add(day)
             days_off.discard(day)
-    return _calendar(frozenset(days_off), frozenset(worked), hours or office_hours(), frozenset(wanted))
+    return _calendar(frozenset(days_off), frozenset(worked), hours, frozenset(wanted))
 
 
 @functools.lru_cache(maxsize=16)

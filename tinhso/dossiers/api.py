@@ -30,6 +30,7 @@ from tinhso.dossiers.models import (
     NATIONAL_STATUS_LABELS,
     Dossier,
     DossierPaper,
+    DossierStep,
     PaperFile,
     Status,
 )
@@ -74,9 +75,12 @@ def dossier_payload(d: Dossier, user: User) -> dict[str, Any]:
     """The dossier as the API and the pages' scripts see it (built directly: see procedures/api.py)."""
     # A dossier just created comes with its papers, steps and events (transitions.receive_at_counter).
     papers = list(d.papers.all())
-    prefetch_related_objects(papers, "files")
+    # Skipped when a transition has handed them over already (prefetch_related_objects costs even then).
+    if not all("files" in getattr(p, "_prefetched_objects_cache", ()) for p in papers):
+        prefetch_related_objects(papers, "files")
     steps = list(d.steps.all())
-    prefetch_related_objects(steps, "assignee")
+    if not all(s.assignee_id is None or DossierStep.assignee.is_cached(s) for s in steps):
+        prefetch_related_objects(steps, "assignee")
     events = list(d.events.all())
     return {
         "code": d.code,
