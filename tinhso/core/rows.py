@@ -15,6 +15,7 @@ whose model has one calls what it does itself), no `select_related`, no lookups 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -98,20 +99,23 @@ def _insert_fields(model: type[models.Model], with_pk: bool) -> list[models.Fiel
     return [f for f in model._meta.concrete_fields if with_pk or f is not pk]
 
 
-def insert(
-    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, conflict_fields: Sequence[str] = ()
-) -> int:
-    """Insert unsaved instances of one model in one statement, as `bulk_create` would: each field's
-    `pre_save` (auto_now, defaults already set on the instance) and database preparation. Returns how many
-    rows were inserted.
+@dataclass
+class _Insert:
+    model: type[models.Model]
+    connection: BaseDatabaseWrapper
+    sql: str
+    params: list[Any]
+    returning: bool
+    ignore_conflicts: bool
 
-    Without `ignore_conflicts` the new primary keys are read back (RETURNING: PostgreSQL, SQLite ≥ 3.35)
-    and set, and the instances are marked saved. With it, a row that clashes with a unique constraint —
-    with the one on `conflict_fields` only, when they are given — is skipped (as
-    `bulk_create(ignore_conflicts=True)`); a single instance then gets its key and is marked saved when it
-    was inserted, so that a caller can retry a clash without a savepoint."""
-    if not objs:
-        return 0
+
+def _insert_plan(
+    objs: Sequence[models.Model],
+    ignore_conflicts: bool,
+    conflict_fields: Sequence[str],
+    *,
+    single_returns: bool,
+) -> _Insert:
     model = type(objs[0])
     if any(type(obj) is not model for obj in objs):
         raise TypeError("rows.insert: instances of one model only")
@@ -123,8 +127,9 @@ def insert(
     if not with_pk and any(obj.pk is not None for obj in objs):
         raise ValueError("rows.insert: either every instance has its primary key or none has")
     fields = _insert_fields(model, with_pk)
-    returning = not with_pk and (not ignore_conflicts or len(objs) == 1)
-    key = _key(connection, "insert", model, len(objs), with_pk, ignore_conflicts, tuple(conflict_fields))
+    returning = not with_pk and (not ignore_conflicts or (single_returns and len(objs) == 1))
+    shape = ("insert", model, len(objs), with_pk, ignore_conflicts, tuple(conflict_fields), returning)
+    key = _key(connection, *shape)
     sql = _statements.get(key)
     if sql is None:
         qn = connection.ops.quote_name
@@ -146,27 +151,100 @@ def insert(
         obj._prepare_related_fields_for_save(operation_name="rows.insert")  # type: ignore[attr-defined]
         for field in fields:
             params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
-    with cursor(connection) as c:
-        c.execute(sql, params)
-        if returning:
-            keys = c.fetchall()
-            inserted = len(keys)
-        else:
-            keys, inserted = [], c.rowcount
-    if returning and ignore_conflicts and not keys:
-        return 0  # the one row clashed: nothing was written
-    if returning:
+    return _Insert(model, connection, sql, params, returning, ignore_conflicts)
+
+
+def _inserted(plan: _Insert, objs: Sequence[models.Model], keys: Sequence[Any]) -> None:
+    """Set the keys read back and mark the instances saved."""
+    pk = plan.model._meta.pk
+    assert pk is not None
+    if plan.returning:
         if len(keys) != len(objs):
             raise RuntimeError(f"rows.insert: {len(keys)} keys returned for {len(objs)} rows")
         # The rows come back in the order of the VALUES list (PostgreSQL and SQLite both insert a VALUES
         # list in order; Django's bulk_create relies on the same).
-        for obj, (value,) in zip(objs, keys, strict=True):
+        for obj, value in zip(objs, keys, strict=True):
             setattr(obj, pk.attname, pk.to_python(value))
-    if returning or not ignore_conflicts:
+    if plan.returning or not plan.ignore_conflicts:
         for obj in objs:
             obj._state.adding = False
-            obj._state.db = connection.alias
+            obj._state.db = plan.connection.alias
+
+
+def insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, conflict_fields: Sequence[str] = ()
+) -> int:
+    """Insert unsaved instances of one model in one statement, as `bulk_create` would: each field's
+    `pre_save` (auto_now, defaults already set on the instance) and database preparation. Returns how many
+    rows were inserted.
+
+    Without `ignore_conflicts` the new primary keys are read back (RETURNING: PostgreSQL, SQLite ≥ 3.35)
+    and set, and the instances are marked saved. With it, a row that clashes with a unique constraint —
+    with the one on `conflict_fields` only, when they are given — is skipped (as
+    `bulk_create(ignore_conflicts=True)`); a single instance then gets its key and is marked saved when it
+    was inserted, so that a caller can retry a clash without a savepoint."""
+    if not objs:
+        return 0
+    plan = _insert_plan(objs, ignore_conflicts, conflict_fields, single_returns=True)
+    with cursor(plan.connection) as c:
+        c.execute(plan.sql, plan.params)
+        if plan.returning:
+            keys = [value for (value,) in c.fetchall()]
+            inserted = len(keys)
+        else:
+            keys, inserted = [], c.rowcount
+    if plan.returning and ignore_conflicts and not keys:
+        return 0  # the one row clashed: nothing was written
+    _inserted(plan, objs, keys)
     return int(inserted)
+
+
+def insert_together(*groups: Sequence[models.Model], skip_conflicts: Sequence[bool] = ()) -> None:
+    """Several groups of unsaved instances, each of one model, each written as `insert` writes it — on
+    PostgreSQL in one statement (each group's INSERT a data-modifying WITH query; one round trip instead of
+    one per group), elsewhere one statement per group. `skip_conflicts[i]`: group i skips rows that clash
+    with a unique constraint (no keys are set for it). Every group sees the database as it was before the
+    statement: a group must not refer to another group's new rows (a foreign key to a row inserted
+    earlier is fine). Keys are integers (every model here has one)."""
+    flags = list(skip_conflicts) + [False] * (len(groups) - len(skip_conflicts))
+    todo = [(objs, flag) for objs, flag in zip(groups, flags, strict=True) if objs]
+    if not todo:
+        return
+    plans = [_insert_plan(objs, flag, (), single_returns=False) for objs, flag in todo]
+    connection = plans[0].connection
+    if (
+        connection.vendor != "postgresql"
+        or len(plans) == 1
+        or any(p.connection is not connection for p in plans)
+    ):
+        for (objs, _flag), plan in zip(todo, plans, strict=True):
+            with cursor(plan.connection) as c:
+                c.execute(plan.sql, plan.params)
+                keys = [value for (value,) in c.fetchall()] if plan.returning else []
+            _inserted(plan, objs, keys)
+        return
+    qn = connection.ops.quote_name
+    parts = [f"g{i} AS ({plan.sql})" for i, plan in enumerate(plans)]
+    returned = []
+    for i, plan in enumerate(plans):
+        if plan.returning:
+            pk = plan.model._meta.pk
+            assert pk is not None and pk.column
+            returned.append(f"SELECT {i} AS g, {qn(pk.column)}::bigint AS k FROM g{i}")  # noqa: S608
+    # The main query reads the groups' keys in group order (a group left unread still runs: PostgreSQL runs
+    # every data-modifying WITH query exactly once).
+    sql = f"WITH {', '.join(parts)} " + (
+        " UNION ALL ".join(returned) if returned else "SELECT 0, 0 WHERE FALSE"
+    )
+    params = [value for plan in plans for value in plan.params]
+    with cursor(connection) as c:
+        c.execute(sql, params)
+        found = c.fetchall()
+    keys: list[list[Any]] = [[] for _ in plans]
+    for group, value in found:
+        keys[group].append(value)
+    for (objs, _flag), plan, group_keys in zip(todo, plans, keys, strict=True):
+        _inserted(plan, objs, group_keys)
 
 
 class _Reader:

@@ -64,7 +64,7 @@ from tinhso.dossiers.models import (
 )
 from tinhso.edocs.models import EDocument
 from tinhso.edocs.services import edoc_store
-from tinhso.notifications.services import messages_enqueue
+from tinhso.notifications.services import messages_build, messages_enqueue
 from tinhso.procedures.models import (
     InternalProcess,
     ProcedureBinding,
@@ -240,31 +240,34 @@ def _audit_entry(
 
 def _notify(d: Dossier, event: DossierEvent) -> None:
     """Tell the applicant, by SMS and e-mail, in the transaction of the change (the outbox)."""
+    # One statement for both; a replayed event's keys are already there and are ignored.
+    messages_enqueue(_messages(d, event))
+
+
+def _messages(d: Dossier, event: DossierEvent) -> list[dict[str, str]]:
+    """The applicant's SMS and e-mail about the dossier's new state (`_notify`)."""
     status = Status(d.status).label
     text = f"Hồ sơ {d.code} ({d.procedure.name[:60]}): {status}."
     if d.due_at and d.status in (Status.RECEIVED, Status.IN_PROCESS):
         text += f" Hẹn trả: {timezone.localtime(d.due_at):%H:%M %d/%m/%Y}."
     topic = f"dossier:{d.code}"
-    # One statement for both; a replayed event's keys are already there and are ignored.
-    messages_enqueue(
-        [
-            {
-                "channel": "sms",
-                "recipient": d.applicant_phone,
-                "body": text,
-                "dedupe_key": f"dossier:{d.pk}:{event.seq}:sms",
-                "topic": topic,
-            },
-            {
-                "channel": "email",
-                "recipient": d.applicant_email,
-                "subject": f"Hồ sơ {d.code}: {status}",
-                "body": text,
-                "dedupe_key": f"dossier:{d.pk}:{event.seq}:email",
-                "topic": topic,
-            },
-        ]
-    )
+    return [
+        {
+            "channel": "sms",
+            "recipient": d.applicant_phone,
+            "body": text,
+            "dedupe_key": f"dossier:{d.pk}:{event.seq}:sms",
+            "topic": topic,
+        },
+        {
+            "channel": "email",
+            "recipient": d.applicant_email,
+            "subject": f"Hồ sơ {d.code}: {status}",
+            "body": text,
+            "dedupe_key": f"dossier:{d.pk}:{event.seq}:email",
+            "topic": topic,
+        },
+    ]
 
 
 def legal_time_for(d: Dossier, terms: Sequence[fees.ChannelTerms] | None = None) -> tuple[Decimal, str]:
@@ -398,10 +401,15 @@ def _check_submitter(actor: User, binding: ProcedureBinding, channel: str, appli
 
 
 def _papers_create(
-    d: Dossier, papers: Sequence[PaperSpec], checklist: dict[int, RequiredPaper] | None = None
+    d: Dossier,
+    papers: Sequence[PaperSpec],
+    checklist: dict[int, RequiredPaper] | None = None,
+    *,
+    write: bool = True,
 ) -> list[DossierPaper]:
     """The dossier's papers, checked against the pinned version's checklist (`checklist`: all of it, by
-    key, when the caller has it already; else the papers named are read)."""
+    key, when the caller has it already; else the papers named are read). `write` False: unsaved, for the
+    caller to insert with other rows."""
     wanted = {p.required_paper_id for p in papers if p.required_paper_id is not None}
     if checklist is None:
         checklist = {
@@ -435,9 +443,10 @@ def _papers_create(
                 note=spec.note[:300],
             )
         )
-    rows.insert(made)
-    for row in made:
-        _prefetched(row, "files", [])  # new: no files yet
+    if write:
+        rows.insert(made)
+        for row in made:
+            _prefetched(row, "files", [])  # new: no files yet
     return made
 
 
@@ -783,10 +792,7 @@ def receive_at_counter(
     # the dossier's post_save receivers (the worklists' stamps) are told as `save` would tell them.
     rows.insert([d])
     post_save.send(sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db)
-    paper_rows = _papers_create(d, papers, catalog.checklist)
-    rows.insert(steps)
-    d.current_step = steps[0]
-    rows.update(d, ["current_step"])
+    paper_rows = _papers_create(d, papers, catalog.checklist, write=False)
     d.revision, d.status = 1, Status.SUBMITTED
     submitted = _event(d, action="submit", actor=actor, at=at, from_status="", data=_submit_data(d))
     submit_entry = _audit_entry(d, action="submit", actor=actor, from_status="", form="")
@@ -802,8 +808,14 @@ def receive_at_counter(
     )
     receive_entry = _audit_entry(d, action="receive", actor=actor, from_status=Status.SUBMITTED, form="01")
     events = [submitted, received]
-    rows.insert(events)
-    _notify(d, received)
+    # Papers, steps, events and the applicant's messages: one statement on PostgreSQL (core.rows); then
+    # the dossier points at its first step, which has its key now.
+    outbox = messages_build(_messages(d, received))
+    rows.insert_together(paper_rows, steps, events, outbox, skip_conflicts=(False, False, False, True))
+    for row in paper_rows:
+        _prefetched(row, "files", [])  # new: no files yet
+    d.current_step = steps[0]
+    rows.update(d, ["current_step"])
     # The payment request's entry and the dossier's two, chained together as this block's last write (a
     # caller's batch, such as the API's idempotency record, writes them later still: audit_batch).
     with audit_batch():

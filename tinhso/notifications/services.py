@@ -83,12 +83,12 @@ def message_retry(
     return retried
 
 
-def messages_enqueue(messages: list[dict[str, str]]) -> int:
-    """Queue several messages in one statement (the same fields as `message_enqueue`); those with an empty
-    recipient are skipped and a `dedupe_key` already queued is ignored. Returns how many were given to the
-    database."""
+def messages_build(messages: list[dict[str, str]]) -> list[OutboxMessage]:
+    """The outbox rows of these messages (the same fields as `message_enqueue`), unsaved, those with an
+    empty recipient left out: for a caller that inserts them with its own rows, skipping a `dedupe_key`
+    already queued (`core.rows.insert_together(…, skip_conflicts=…)`)."""
     now = timezone.now()
-    rows = [
+    return [
         OutboxMessage(
             channel=m["channel"],
             recipient=m["recipient"].strip(),
@@ -101,6 +101,13 @@ def messages_enqueue(messages: list[dict[str, str]]) -> int:
         for m in messages
         if m["recipient"].strip()
     ]
+
+
+def messages_enqueue(messages: list[dict[str, str]]) -> int:
+    """Queue several messages in one statement (the same fields as `message_enqueue`); those with an empty
+    recipient are skipped and a `dedupe_key` already queued is ignored. Returns how many were given to the
+    database."""
+    rows = messages_build(messages)
     if rows:
         # One hand-built statement (core.rows): what bulk_create(ignore_conflicts=True) writes, compiled once.
         insert_rows(rows, ignore_conflicts=True)

@@ -104,3 +104,49 @@ def test_json_fields_round_trip_and_update_writes_only_the_fields_named() -> Non
     assert stored.last_seq == 41 and stored.last_hash != "a" * 64  # last_hash was not named
     gone = AuditChainHead(pk=2)
     assert rows.update(gone, ["last_seq"]) == 0
+
+
+def _entry(seq: int) -> AuditEntry:
+    return AuditEntry(
+        seq=seq,
+        created_at=timezone.now(),
+        event="test.rows",
+        target_type="test",
+        target_id=str(seq),
+        new={"n": seq},
+        prev_hash="0" * 64,
+        hash="1" * 64,
+    )
+
+
+def test_insert_together_writes_every_group_in_one_statement_on_postgresql() -> None:
+    rows.insert([_day("2031-05-01")])
+    days = [_day("2031-05-02"), _day("2031-05-03")]
+    entries = [_entry(2 * 10**9), _entry(2 * 10**9 + 1), _entry(2 * 10**9 + 2)]
+    clashing = [_day("2031-05-01", name="Trùng"), _day("2031-05-04", name="Mới")]
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert_together(days, entries, clashing, [], skip_conflicts=(False, False, True))
+    expected = 1 if connection.vendor == "postgresql" else 3  # an empty group is no statement
+    assert len(queries.captured_queries) == expected
+    # Keys in each group's order, each instance marked saved, as `insert` leaves them.
+    assert days[0].pk < days[1].pk and entries[0].pk < entries[1].pk < entries[2].pk
+    assert not days[0]._state.adding and not entries[2]._state.adding
+    assert list(
+        AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("pk").values_list("seq", flat=True)
+    ) == [e.seq for e in entries]
+    # The skipping group wrote its new row and left the clash alone, with no key set (as `insert` does).
+    stored = dict(CalendarDay.objects.filter(date__gte="2031-05-01").values_list("date", "name_vi"))
+    assert stored == {
+        dt.date(2031, 5, 1): "Nghỉ bù",
+        dt.date(2031, 5, 2): "Nghỉ bù",
+        dt.date(2031, 5, 3): "Nghỉ bù",
+        dt.date(2031, 5, 4): "Mới",
+    }
+    assert clashing[0].pk is None
+
+
+def test_insert_together_fails_as_a_whole() -> None:
+    rows.insert([_day("2031-06-01")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert_together([_entry(3 * 10**9)], [_day("2031-06-01")])  # the day clashes, not skipped
+    assert not AuditEntry.objects.filter(seq=3 * 10**9).exists()
