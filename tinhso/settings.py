@@ -109,9 +109,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # PostgreSQL's JIT compiles a statistics query's many FILTER expressions anew on every run: on a year of a
     # province's dossiers that took longer than the query itself (bench reports_yearly). Off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-# PostgreSQL: the hand-built statements of core.rows (reception, the API's user) are prepared once per
-# connection and bound by the server. Off (0) behind a pooler that cannot keep prepared statements (PgBouncer
-# in transaction mode before 1.21, or without max_prepared_statements).
+# PostgreSQL, on kept connections (DB_CONN_MAX_AGE > 0): the hand-built statements of core.rows (reception,
+# the signed-in user of every request, the working calendar) are prepared once per connection and bound by
+# the server. Off (0) behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+# before 1.22, or without max_prepared_statements).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -123,7 +123,7 @@ def _decided_days(first: date, last: date) -> tuple[tuple[date, str], ...]:
     connection = connections[router.db_for_read(CalendarDay)]
     qn = connection.ops.quote_name
     table = qn(CalendarDay._meta.db_table)
-    day, kind = (qn(CalendarDay._meta.get_field(name).column) for name in ("date", "kind"))  # type: ignore[union-attr]
+    day, kind = (qn(rows.column(CalendarDay, name)) for name in ("date", "kind"))
     sql = f"SELECT {day}, {kind} FROM {table} WHERE {day} >= %s AND {day} <= %s ORDER BY {day}"  # noqa: S608
     params = [connection.ops.adapt_datefield_value(first), connection.ops.adapt_datefield_value(last)]
     with rows.cursor(connection) as cursor:

@@ -44,8 +44,19 @@ def _prepared_cursor_class() -> Any:
         class PreparedCursor(psycopg.Cursor[Any]):
             """Server-side binding, every statement prepared on first use and kept by the connection."""
 
+            django_connection: Any = None
+
             def execute(self, query: Any, params: Any = None, *, prepare: Any = None, **kw: Any) -> Any:
-                return super().execute(query, params, prepare=True, **kw)
+                try:
+                    return super().execute(query, params, prepare=True, **kw)
+                except psycopg.errors.FeatureNotSupported:
+                    # "cached plan must not change result type": a migration changed a column this
+                    # connection's prepared statements read. This request fails; the connection is closed
+                    # at its end (as if its age had run out), and the next one prepares them afresh.
+                    # (Restarting the servers after such a migration avoids even that.)
+                    if self.django_connection is not None:
+                        self.django_connection.close_at = 0
+                    raise
 
             def _send_query_prepared(self, name: bytes, pgq: Any, **kw: Any) -> None:
                 # psycopg (3.3) records the query of an unprepared execution only: `cursor.query`, which
@@ -57,24 +68,36 @@ def _prepared_cursor_class() -> Any:
     return _prepared_class
 
 
+def _prepares(connection: BaseDatabaseWrapper) -> bool:
+    # Preparing costs a round trip the first time: it pays only on a connection that lives on (a kept
+    # connection, DB_CONN_MAX_AGE > 0 or None, or a pool), not on one opened for a single request.
+    if not getattr(settings, "DB_PREPARED_STATEMENTS", True):
+        return False
+    kept = connection.settings_dict.get("CONN_MAX_AGE")
+    pooled = bool(connection.settings_dict.get("OPTIONS", {}).get("pool"))
+    return pooled or kept is None or kept > 0
+
+
 def cursor(connection: BaseDatabaseWrapper) -> Any:
     """A cursor for this module's statements (and other hand-written ones run over and over). On PostgreSQL,
     with `DB_PREPARED_STATEMENTS` on (the default), its statements are prepared once per connection and
     their parameters bound by the server: a joined read's planning was most of its cost in the database,
     and the statements here are few and fixed. Otherwise Django's own cursor. Either way wrapped as
     Django wraps its cursors (errors turned into Django's, statements logged when queries are captured)."""
-    if connection.vendor != "postgresql" or not getattr(settings, "DB_PREPARED_STATEMENTS", True):
+    if connection.vendor != "postgresql" or not _prepares(connection):
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
-    if raw.prepare_threshold is None:  # type: ignore[attr-defined]
+    if raw.prepare_threshold is None:
         # Django turns preparing off (for poolers); psycopg then ignores prepare=True too. Its own cursors
         # bind on the client, which never prepares: only this module's statements are prepared (explicitly,
         # the threshold is out of reach).
-        raw.prepare_threshold = 2**31 - 1  # type: ignore[attr-defined]
+        raw.prepare_threshold = 2**31 - 1
+    made = _prepared_cursor_class()(raw)
+    made.django_connection = connection
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))  # type: ignore[attr-defined]
+        return connection._prepare_cursor(made)  # type: ignore[attr-defined]
 
 
 def _key(connection: BaseDatabaseWrapper, *shape: Any) -> tuple[Any, ...]:
@@ -88,10 +111,11 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
-def _column(model: type[models.Model], name: str) -> str:
-    column = _field(model, name).column
-    assert column is not None
-    return column
+def column(model: type[models.Model], name: str) -> str:
+    """The database column of a model's field (by name or attname)."""
+    found = _field(model, name).column
+    assert found is not None
+    return found
 
 
 def _insert_fields(model: type[models.Model], with_pk: bool) -> list[models.Field[Any, Any]]:
@@ -139,7 +163,7 @@ def _insert_plan(
             f"VALUES {', '.join([row] * len(objs))}"
         )
         if ignore_conflicts:
-            target = ", ".join(qn(_column(model, name)) for name in conflict_fields)
+            target = ", ".join(qn(column(model, name)) for name in conflict_fields)
             sql += f" ON CONFLICT ({target}) DO NOTHING" if target else " ON CONFLICT DO NOTHING"
         if returning:
             sql += f" RETURNING {qn(pk.column)}"
@@ -220,8 +244,8 @@ def insert_together(*groups: Sequence[models.Model], skip_conflicts: Sequence[bo
         for (objs, _flag), plan in zip(todo, plans, strict=True):
             with cursor(plan.connection) as c:
                 c.execute(plan.sql, plan.params)
-                keys = [value for (value,) in c.fetchall()] if plan.returning else []
-            _inserted(plan, objs, keys)
+                returned = [value for (value,) in c.fetchall()] if plan.returning else []
+            _inserted(plan, objs, returned)
         return
     qn = connection.ops.quote_name
     parts = [f"g{i} AS ({plan.sql})" for i, plan in enumerate(plans)]
@@ -284,16 +308,16 @@ class _Reader:
         columns = [f"{part[4]}.{qn(f.column)}" for part in self.parts for f in part[2]]
         conditions = []
         for name, many in where:
-            column = "t0." + qn(_column(model, name))
+            where_column = "t0." + qn(column(model, name))
             if many is None:
-                conditions.append(f"{column} = %s")
+                conditions.append(f"{where_column} = %s")
             else:
-                conditions.append(f"{column} IN ({', '.join(['%s'] * many)})")
+                conditions.append(f"{where_column} IN ({', '.join(['%s'] * many)})")
         order = []
         for name in order_by:
             descending = name.startswith("-")
-            column = "t0." + qn(_column(model, name.lstrip("-")))
-            order.append(f"{column} DESC" if descending else column)
+            order_column = "t0." + qn(column(model, name.lstrip("-")))
+            order.append(f"{order_column} DESC" if descending else order_column)
         lock = ""
         if for_update and connection.features.has_select_for_update:
             lock = " FOR UPDATE OF t0" if joins else " FOR UPDATE"
@@ -363,6 +387,8 @@ def select(
             values = list(value)
             shape.append((name, len(values)))
             params.extend(values)
+        elif value is None:
+            raise ValueError(f"rows.select: {name} = None matches nothing (the ORM's isnull is not here)")
         else:
             shape.append((name, None))
             params.append(value)
@@ -393,12 +419,14 @@ def update(obj: models.Model, fields: Sequence[str]) -> int:
     meta = model._meta
     pk = meta.pk
     assert pk is not None
+    if obj.pk is None:
+        raise ValueError("rows.update: the instance has no primary key (not saved)")
     targets = [_field(model, name) for name in fields]
     key = _key(connection, "update", model, tuple(fields))
     sql = _statements.get(key)
     if sql is None:
         qn = connection.ops.quote_name
-        sets = ", ".join(f"{qn(_column(model, f.name))} = %s" for f in targets)
+        sets = ", ".join(f"{qn(column(model, f.name))} = %s" for f in targets)
         sql = _statements[key] = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(pk.column)} = %s"  # noqa: S608
     obj._prepare_related_fields_for_save(operation_name="rows.update", fields=targets)  # type: ignore[attr-defined]
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]

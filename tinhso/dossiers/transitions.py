@@ -435,7 +435,8 @@ def _papers_create(
             DossierPaper(
                 dossier=d,
                 order=i,
-                required_paper=required,
+                # The key only: the checklist's instances are kept and shared between requests.
+                required_paper_id=required.pk if required else None,
                 name=name,
                 kind=spec.kind,
                 quantity=spec.quantity,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, NotSupportedError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -150,3 +151,53 @@ def test_insert_together_fails_as_a_whole() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         rows.insert_together([_entry(3 * 10**9)], [_day("2031-06-01")])  # the day clashes, not skipped
     assert not AuditEntry.objects.filter(seq=3 * 10**9).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_a_kept_connection_statements_are_prepared_and_a_changed_column_retires_it(
+    flushable_audit_log: None, settings: Any
+) -> None:
+    def prepared() -> int:
+        with connection.cursor() as c:
+            c.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%core_calendarday%'")
+            return int(c.fetchone()[0])
+
+    # Another process's connection (a migration run beside the servers); psycopg forgets its own prepared
+    # statements when its own connection runs an ALTER, so the change must come from elsewhere.
+    other = connection.get_new_connection(connection.get_connection_params())
+    other.autocommit = True
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.close()  # a connection of this test's own, closed again at the end
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    try:
+        rows.select(CalendarDay, {"kind": "day_off"})
+        rows.select(CalendarDay, {"kind": "working_day"})  # the same statement, prepared once
+        assert prepared() == 1
+        with rows.cursor(connection) as c:
+            assert type(c.cursor).__name__ == "PreparedCursor"
+        settings.DB_PREPARED_STATEMENTS = False
+        with rows.cursor(connection) as c:
+            assert type(c.cursor).__name__ != "PreparedCursor"  # Django's own: bound on the client
+        settings.DB_PREPARED_STATEMENTS = True
+        # A migration changes a column the prepared statement reads: the statement fails once, and the
+        # connection is retired at the end of the request (as if its age had run out).
+        other.execute("ALTER TABLE core_calendarday ALTER COLUMN name_vi TYPE text")  # the migration
+        assert connection.close_at is not None and connection.close_at > 0
+        with pytest.raises(NotSupportedError, match="cached plan"):
+            rows.select(CalendarDay, {"kind": "day_off"})
+        assert connection.close_at == 0
+        connection.close_if_unusable_or_obsolete()  # what the end of a request does
+        assert connection.connection is None
+        assert rows.select(CalendarDay, {"kind": "day_off"}) == []  # a new connection prepares afresh
+    finally:
+        other.execute("ALTER TABLE core_calendarday ALTER COLUMN name_vi TYPE varchar(200)")
+        other.close()
+        connection.settings_dict["CONN_MAX_AGE"] = kept
+        connection.close()
+
+
+def test_select_refuses_none_and_update_refuses_an_unsaved_instance() -> None:
+    with pytest.raises(ValueError, match="None"):
+        rows.select(CalendarDay, {"decision": None})
+    with pytest.raises(ValueError, match="primary key"):
+        rows.update(_day("2031-07-01"), ["name_vi"])

@@ -4,6 +4,7 @@ it still reads every time, and that a new internal process or version is seen at
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tinhso.accounts.models import Role
 from tinhso.core import rows
+from tinhso.dossiers import selectors
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierStep
 from tinhso.dossiers.tests.factories import World, at
@@ -136,3 +138,38 @@ def test_a_clashing_payment_reference_is_drawn_again_without_a_savepoint(
         payments.payment_request_create(
             agency=w.ward, subject_key="X-3", amount_vnd=5_000, purpose="Lệ phí", payer_name="C", actor=None
         )
+
+
+def test_a_counter_reception_renews_the_worklist_stamps_as_a_save_would(
+    w: World, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The dossier is inserted by hand (core.rows): its post_save receivers are still told.
+    settings.WORKLIST_CACHE_SECONDS = 60
+    stamp = selectors._stamp(w.counter)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _receive(w, _binding(w.residence.local_code))
+    at_save = selectors._stamp(w.counter)
+    assert at_save != stamp
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert selectors._stamp(w.counter) != at_save
+
+
+def test_a_new_version_is_pinned_by_the_next_reception_with_its_own_terms(w: World) -> None:
+    first = _receive(w, _binding(w.residence.local_code))
+    procedure = w.residence.procedure
+    old_version = procedure.current_version
+    assert old_version is not None and first.procedure_version_id == old_version.pk
+    draft = catalog.version_to_parsed(old_version)
+    for rule in draft.channels:  # the catalog administrator corrects the time: 7 → 5 working days
+        if rule.time_value is not None:
+            rule.time_value = Decimal(5)
+    result = catalog.procedure_edit(parsed=draft, actor=None, note="Sửa thời hạn (kiểm thử)")
+    assert result.outcome != "unchanged"
+    procedure.refresh_from_db()
+    assert procedure.current_version_id != old_version.pk
+    second = _receive(w, _binding(w.residence.local_code), when="2026-03-02 09:05")
+    assert second.procedure_version_id == procedure.current_version_id
+    assert (second.legal_value, second.legal_unit) == (Decimal(5), "working_day")
+    assert (first.legal_value, first.legal_unit) == (Decimal(7), "working_day")
