@@ -8,8 +8,8 @@ way in, the ORM's database converters on the way out — so what they write and 
 a queryset and `save(update_fields=…)` would write and read, on PostgreSQL and SQLite alike.
 
 What they do not do, on purpose: no signals (`pre_save`/`post_save` receivers are not called — a caller
-whose model has one calls what it does itself), no `select_related`, no lookups other than equality and
-`IN`. Anything else stays with the ORM.
+whose model has one sends it itself), no lookups other than equality and `IN`, joins along forward foreign
+keys only. Anything else stays with the ORM.
 """
 
 from __future__ import annotations
@@ -80,10 +80,11 @@ def _prepares(connection: BaseDatabaseWrapper) -> bool:
 
 def cursor(connection: BaseDatabaseWrapper) -> Any:
     """A cursor for this module's statements (and other hand-written ones run over and over). On PostgreSQL,
-    with `DB_PREPARED_STATEMENTS` on (the default), its statements are prepared once per connection and
-    their parameters bound by the server: a joined read's planning was most of its cost in the database,
-    and the statements here are few and fixed. Otherwise Django's own cursor. Either way wrapped as
-    Django wraps its cursors (errors turned into Django's, statements logged when queries are captured)."""
+    on a kept connection with `DB_PREPARED_STATEMENTS` on (the default), its statements are prepared once
+    per connection and their parameters bound by the server: a joined read's planning was most of its cost
+    in the database, and the statements here are few and fixed. Otherwise Django's own cursor. Either way
+    wrapped as Django wraps its cursors (errors turned into Django's, statements logged when queries are
+    captured)."""
     if connection.vendor != "postgresql" or not _prepares(connection):
         return connection.cursor()
     connection.close_if_health_check_failed()
