@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from tinhso.accounts.models import Role
 from tinhso.core import rows
-from tinhso.dossiers import selectors
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierStep
 from tinhso.dossiers.tests.factories import World, at
+from tinhso.dossiers.tests.test_worklist_cache import assert_stamp_renewed_at_save_and_after_commit
 from tinhso.payments import references
 from tinhso.payments import services as payments
 from tinhso.payments.models import PaymentRequest
@@ -145,15 +145,9 @@ def test_a_counter_reception_renews_the_worklist_stamps_as_a_save_would(
 ) -> None:
     # The dossier is inserted by hand (core.rows): its post_save receivers are still told.
     settings.WORKLIST_CACHE_SECONDS = 60
-    stamp = selectors._stamp(w.counter)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        _receive(w, _binding(w.residence.local_code))
-    at_save = selectors._stamp(w.counter)
-    assert at_save != stamp
-    assert callbacks
-    for callback in callbacks:
-        callback()
-    assert selectors._stamp(w.counter) != at_save
+    assert_stamp_renewed_at_save_and_after_commit(
+        w.counter, lambda: _receive(w, _binding(w.residence.local_code)), django_capture_on_commit_callbacks
+    )
 
 
 def test_a_new_version_is_pinned_by_the_next_reception_with_its_own_terms(w: World) -> None:

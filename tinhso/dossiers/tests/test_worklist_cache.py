@@ -4,6 +4,7 @@ under, at the save and again after the commit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -74,19 +75,28 @@ def test_a_change_in_a_unit_renews_the_pages_of_the_units_above_it(w: World, set
     assert c.get(NEW, headers=h).json()["counts"]["new"] == before + 1
 
 
-def test_the_stamp_is_renewed_at_the_save_and_again_after_the_commit(
-    w: World, settings: Any, django_capture_on_commit_callbacks: Any
+def assert_stamp_renewed_at_save_and_after_commit(
+    user: Any, change: Callable[[], object], capture_on_commit: Any
 ) -> None:
-    settings.WORKLIST_CACHE_SECONDS = 60
-    stamp = selectors._stamp(w.counter)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        w.submit(when="2026-11-02 09:00")
-    at_save = selectors._stamp(w.counter)
+    """`change` renews the user's worklist stamp at once, and again when its commit callbacks run."""
+    stamp = selectors._stamp(user)
+    with capture_on_commit(execute=False) as callbacks:
+        change()
+    at_save = selectors._stamp(user)
     assert at_save != stamp
     assert callbacks, "a renewal after the commit"
     for callback in callbacks:
         callback()
-    assert selectors._stamp(w.counter) != at_save
+    assert selectors._stamp(user) != at_save
+
+
+def test_the_stamp_is_renewed_at_the_save_and_again_after_the_commit(
+    w: World, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    assert_stamp_renewed_at_save_and_after_commit(
+        w.counter, lambda: w.submit(when="2026-11-02 09:00"), django_capture_on_commit_callbacks
+    )
 
 
 def test_with_no_keeping_every_page_reads_the_dossiers(w: World, settings: Any) -> None:
