@@ -39,9 +39,8 @@ from tinhso.core.models import (
     AuditChainHead,
     AuditEntry,
 )
-from tinhso.core.rows import insert as insert_rows
+from tinhso.core.rows import insert_together
 from tinhso.core.rows import select as select_rows
-from tinhso.core.rows import update as update_rows
 
 __all__ = [
     "AuditBatchError",
@@ -346,8 +345,8 @@ def _defer(rows: Sequence[AuditEntry], pending: list[tuple[AuditEntry, Callable[
 
 def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
     """Append several entries at once, in this order, under one lock of the chain head: one insert of all
-    of them and one update of the head (a composite operation's entries). Each mapping takes the keyword
-    arguments of `audit_record`; the same rules and the same transaction apply."""
+    of them and one update of the head, one statement on PostgreSQL (a composite operation's entries). Each
+    mapping takes the keyword arguments of `audit_record`; the same rules and the same transaction apply."""
     # Checked now, in the caller's frame, even when a batch writes them later.
     rows = [AuditEntry(**_entry_values(**entry)) for entry in entries]
     pending = _batch.get()
@@ -359,7 +358,8 @@ def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
 
 
 def _append(entries: list[AuditEntry]) -> None:
-    """Chain the prepared entries after the head and write them: one lock, one insert, one update."""
+    """Chain the prepared entries after the head and write them: one lock, then the insert and the head's
+    update (one statement on PostgreSQL)."""
     if not entries:
         return
     # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
@@ -375,10 +375,10 @@ def _append(entries: list[AuditEntry]) -> None:
             row.hash = entry_hash({name: getattr(row, name) for name in HASHED_FIELDS})
             prev_hash = row.hash
         # The manager refuses bulk_create to everyone else: entries must be chained, as they are here (one
-        # hand-built statement each, core.rows: appending is part of every write of the province).
-        insert_rows(entries)
+        # hand-built statement for the entries and the head on PostgreSQL, core.rows: appending is part of
+        # every write of the province).
         head.last_seq, head.last_hash = seq, prev_hash
-        update_rows(head, ["last_seq", "last_hash"])
+        insert_together(entries, then_update=[(head, ["last_seq", "last_hash"])])
 
 
 def _request_id() -> str:

@@ -34,16 +34,48 @@ def _connection(model: type[models.Model], *, write: bool) -> BaseDatabaseWrappe
 
 
 _prepared_class: Any = None
+# The conversions kept by the prepared cursor (an lru_cache, for tests to read its hits), and the size of
+# statement it keeps: a reception's are 10–20 KB; bigger ones (a long IN list) are converted every time.
+_kept_conversions: Any = None
+MAX_KEPT_STATEMENT = 64 * 1024
+MAX_KEPT_PARAMETERS = 2000
 
 
 def _prepared_cursor_class() -> Any:
     global _prepared_class
     if _prepared_class is None:
+        import functools
+
         import psycopg
+        from psycopg import _queries
+
+        # psycopg turns "%s" into "$1…" once per text for short statements only (MAX_CACHED_STATEMENT_LENGTH,
+        # 4 KB: an ORM's statements vary too much to be worth keeping). This module's are few and fixed —
+        # but reception's `insert_together` is longer than that and was converted on every execution: kept
+        # here, a bounded number.
+        global _kept_conversions
+        convert = _kept_conversions = functools.lru_cache(maxsize=256)(_queries._query2pg_nocache)
+
+        class KeptQuery(_queries.PostgresQuery):
+            def convert(self, query: Any, vars: Any) -> None:
+                if (
+                    vars is None
+                    or not isinstance(query, str)
+                    or len(query) > MAX_KEPT_STATEMENT
+                    or len(vars) > MAX_KEPT_PARAMETERS
+                ):
+                    super().convert(query, vars)
+                    return
+                encoding = self._tx.encoding
+                self.query, self._want_formats, self._order, self._parts = convert(
+                    query.encode(encoding), encoding
+                )
+                self.dump(vars)
 
         class PreparedCursor(psycopg.Cursor[Any]):
             """Server-side binding, every statement prepared on first use and kept by the connection."""
 
+            _query_cls = KeptQuery
             django_connection: Any = None
 
             def execute(self, query: Any, params: Any = None, *, prepare: Any = None, **kw: Any) -> Any:
@@ -117,6 +149,52 @@ def column(model: type[models.Model], name: str) -> str:
     found = _field(model, name).column
     assert found is not None
     return found
+
+
+def keys_reservable(model: type[models.Model]) -> bool:
+    """Whether `new_keys_sql` can draw primary keys of `model` ahead of its rows: on PostgreSQL, for an
+    integer key filled from a sequence (Django's AutoField family, an identity column)."""
+    pk = model._meta.pk
+    return _connection(model, write=True).vendor == "postgresql" and isinstance(
+        pk, (models.AutoField, models.BigAutoField, models.SmallAutoField)
+    )
+
+
+def _sequence_names(model: type[models.Model]) -> tuple[str, str]:
+    meta = model._meta
+    assert meta.pk is not None
+    table, key = meta.db_table, meta.pk.column or ""
+    for name in (table, key):  # they go into string literals: identifiers only
+        if not name or not name.replace("_", "").isalnum() or name != name.lower():
+            raise ValueError(f"rows: unexpected name {name!r}")
+    return table, key
+
+
+def key_block_lock_sql(model: type[models.Model], *, shared: bool) -> str:
+    """An SQL expression (PostgreSQL) taking the transaction-long advisory lock that orders drawing keys
+    ahead (`new_keys_sql`, shared) against reserving a block of keys by moving the sequence on
+    (`dossiers.volume`, exclusive). An INSERT's own draw is kept out by a table lock instead; a draw ahead
+    inserts nothing yet, so it takes no such lock. Take it before the table lock, as volume does."""
+    table, _key = _sequence_names(model)
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    return f"{function}(hashtext('tinhso.keys.{table}'))"
+
+
+def new_keys_sql(model: type[models.Model], count: int) -> str:
+    """An SQL expression (PostgreSQL) of an array of `count` new primary keys of `model`, drawn from the
+    key's own sequence: rows inserted with these keys set may refer to one another in one statement (a
+    dossier and its first step). A key drawn and not used is a gap in the keys, as after any rollback. It
+    takes `key_block_lock_sql(model, shared=True)` first, until the transaction ends."""
+    if not keys_reservable(model):
+        raise ValueError(f"rows.new_keys_sql: {model.__name__}'s keys cannot be drawn ahead")
+    if not 0 < count <= 1000:
+        raise ValueError("rows.new_keys_sql: 1–1000 keys")
+    table, key = _sequence_names(model)
+    # The lock's one row is joined before the keys are drawn (they are drawn per row of the join).
+    return (
+        f"ARRAY(SELECT nextval(pg_get_serial_sequence('{table}', '{key}')) "  # noqa: S608 — checked names
+        f"FROM (SELECT {key_block_lock_sql(model, shared=True)}) AS held, generate_series(1, {int(count)}))"
+    )
 
 
 def _insert_fields(model: type[models.Model], with_pk: bool) -> list[models.Field[Any, Any]]:
@@ -224,52 +302,81 @@ def insert(
     return int(inserted)
 
 
-def insert_together(*groups: Sequence[models.Model], skip_conflicts: Sequence[bool] = ()) -> None:
+def insert_together(
+    *groups: Sequence[models.Model],
+    skip_conflicts: Sequence[bool] = (),
+    then_update: Sequence[tuple[models.Model, Sequence[str]]] = (),
+) -> list[int]:
     """Several groups of unsaved instances, each of one model, each written as `insert` writes it — on
     PostgreSQL in one statement (each group's INSERT a data-modifying WITH query; one round trip instead of
     one per group), elsewhere one statement per group. `skip_conflicts[i]`: group i skips rows that clash
     with a unique constraint (no keys are set for it). Every group sees the database as it was before the
-    statement: a group must not refer to another group's new rows (a foreign key to a row inserted
-    earlier is fine). Keys are integers (every model here has one)."""
+    statement: a group must not refer to another group's new rows, unless their keys were set beforehand
+    (`new_keys_sql`: Django's foreign keys are checked at commit); a foreign key to a row inserted earlier
+    is fine. Keys are integers (every model here has one).
+
+    `then_update`: saved instances and the fields of each to write (as `update`), in the same statement on
+    PostgreSQL, after the inserts elsewhere; each a different row, none of those the groups insert. Returns
+    the number of rows each of them changed (0: the row is gone)."""
     flags = list(skip_conflicts) + [False] * (len(groups) - len(skip_conflicts))
     todo = [(objs, flag) for objs, flag in zip(groups, flags, strict=True) if objs]
-    if not todo:
-        return
     plans = [_insert_plan(objs, flag, (), single_returns=False) for objs, flag in todo]
-    connection = plans[0].connection
+    if len({(type(obj), obj.pk) for obj, _fields in then_update}) < len(then_update):
+        # In one statement PostgreSQL would change such a row once only.
+        raise ValueError("rows.insert_together: a row updated twice")
+    updates = [_update_plan(obj, fields) for obj, fields in then_update]
+    statements = len(plans) + len(updates)
+    if not statements:
+        return []
+    connection = plans[0].connection if plans else updates[0][0]
     if (
         connection.vendor != "postgresql"
-        or len(plans) == 1
+        or statements == 1
         or any(p.connection is not connection for p in plans)
+        or any(u[0] is not connection for u in updates)
     ):
         for (objs, _flag), plan in zip(todo, plans, strict=True):
             with cursor(plan.connection) as c:
                 c.execute(plan.sql, plan.params)
                 returned = [value for (value,) in c.fetchall()] if plan.returning else []
             _inserted(plan, objs, returned)
-        return
+        changed = []
+        for update_connection, sql, params in updates:
+            with cursor(update_connection) as c:
+                c.execute(sql, params)
+                changed.append(int(c.rowcount))
+        return changed
     qn = connection.ops.quote_name
     parts = [f"g{i} AS ({plan.sql})" for i, plan in enumerate(plans)]
+    parts += [f"u{j} AS ({sql} RETURNING 1)" for j, (_c, sql, _p) in enumerate(updates)]
     returned = []
     for i, plan in enumerate(plans):
         if plan.returning:
             pk = plan.model._meta.pk
             assert pk is not None and pk.column
             returned.append(f"SELECT {i} AS g, {qn(pk.column)}::bigint AS k FROM g{i}")  # noqa: S608
+    # An update's count as a row of group -1 - j.
+    returned += [f"SELECT {-1 - j}, count(*)::bigint FROM u{j}" for j in range(len(updates))]  # noqa: S608
     # The main query reads the groups' keys in group order (a group left unread still runs: PostgreSQL runs
     # every data-modifying WITH query exactly once).
     sql = f"WITH {', '.join(parts)} " + (
         " UNION ALL ".join(returned) if returned else "SELECT 0, 0 WHERE FALSE"
     )
     params = [value for plan in plans for value in plan.params]
+    params += [value for _c, _sql, update_params in updates for value in update_params]
     with cursor(connection) as c:
         c.execute(sql, params)
         found = c.fetchall()
     keys: list[list[Any]] = [[] for _ in plans]
+    counts = [0] * len(updates)
     for group, value in found:
-        keys[group].append(value)
+        if group < 0:
+            counts[-1 - group] = int(value)
+        else:
+            keys[group].append(value)
     for (objs, _flag), plan, group_keys in zip(todo, plans, keys, strict=True):
         _inserted(plan, objs, group_keys)
+    return counts
 
 
 class _Reader:
@@ -412,9 +519,7 @@ def select(
     return objs
 
 
-def update(obj: models.Model, fields: Sequence[str]) -> int:
-    """Write these fields of a saved instance (`save(update_fields=…)` without its signals): one UPDATE
-    by primary key. Returns the number of rows changed (0: the row is gone)."""
+def _update_plan(obj: models.Model, fields: Sequence[str]) -> tuple[BaseDatabaseWrapper, str, list[Any]]:
     model = type(obj)
     connection = _connection(model, write=True)
     meta = model._meta
@@ -432,6 +537,13 @@ def update(obj: models.Model, fields: Sequence[str]) -> int:
     obj._prepare_related_fields_for_save(operation_name="rows.update", fields=targets)  # type: ignore[attr-defined]
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in targets]
     params.append(pk.get_db_prep_value(obj.pk, connection))
+    return connection, sql, params
+
+
+def update(obj: models.Model, fields: Sequence[str]) -> int:
+    """Write these fields of a saved instance (`save(update_fields=…)` without its signals): one UPDATE
+    by primary key. Returns the number of rows changed (0: the row is gone)."""
+    connection, sql, params = _update_plan(obj, fields)
     with cursor(connection) as c:
         c.execute(sql, params)
         return int(c.rowcount)

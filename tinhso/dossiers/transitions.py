@@ -335,27 +335,54 @@ def _next_step(d: Dossier, step: DossierStep) -> DossierStep | None:
 # --- Creation and the code ------------------------------------------------------------------------------
 
 
-def _next_code(agency: Agency, day: dt.date) -> str:
-    """The next code of the unit for the day, gap-free: the counter row is locked until the creating
-    transaction ends, and a rollback gives the number back (OS-ID2). One statement: the day's first
-    dossier inserts the row, every other increments it, under the row's lock either way (no savepoint, no
-    failed insert)."""
+def _codes_used_up() -> DossierRuleError:
+    return DossierRuleError(
+        _("Đơn vị đã tiếp nhận 9.999 hồ sơ trong ngày: mã hồ sơ chỉ có 4 chữ số thứ tự (TT 01/2018 Điều 19).")
+    )
+
+
+def _take_number(
+    agency: Agency, day: dt.date, *, new_keys: Sequence[tuple[type[Any], int]] = ()
+) -> tuple[int, list[list[int]]] | None:
+    """The unit's next number for the day, gap-free (OS-ID2): the counter row is locked until the creating
+    transaction ends, and a rollback gives the number back. One statement: the day's first dossier inserts
+    the row, every other increments it, under the row's lock either way (no savepoint, no failed insert).
+    None when the day's 9,999 numbers are used: nothing is written then, so the caller may refuse without
+    undoing anything (TT 01/2018 Art. 19: four digits).
+
+    `new_keys` (PostgreSQL only; `rows.keys_reservable`): primary keys drawn in the same statement, as many
+    of each model as asked, for rows the caller then writes with their keys set."""
     table = DossierCodeCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 — the model's table
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [agency.pk, day],
-        )
-        (last,) = cursor.fetchone()
-    if last > 9999:
-        raise DossierRuleError(
-            _(
-                "Đơn vị đã tiếp nhận 9.999 hồ sơ trong ngày: mã hồ sơ chỉ có 4 chữ số thứ tự "
-                "(TT 01/2018 Điều 19)."
-            )
-        )
-    return f"{agency.code}-{day:%y%m%d}-{last:04d}"
+    # Table and column names from the models; every value is a parameter.
+    upsert = (
+        f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 WHERE {table}.last < 9999 "
+        "RETURNING last"
+    )
+    if new_keys:  # PostgreSQL: the upsert as a WITH query, the keys drawn only when it returned a number
+        arrays = "".join(f", {rows.new_keys_sql(model, count)}" for model, count in new_keys)
+        sql = f"WITH c AS ({upsert}) SELECT last{arrays} FROM c"  # noqa: S608
+    else:
+        sql = upsert
+    with rows.cursor(connection) as cursor:
+        cursor.execute(sql, [agency.pk, day])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    return int(found[0]), [list(keys) for keys in found[1:]]
+
+
+def _code(agency: Agency, day: dt.date, number: int) -> str:
+    """The national dossier code: the unit's identifier, the day (YYMMDD), the day's number (OS-ID1)."""
+    return f"{agency.code}-{day:%y%m%d}-{number:04d}"
+
+
+def _next_code(agency: Agency, day: dt.date) -> str:
+    """The next code of the unit for the day (`_take_number`); refused once the day's numbers are used."""
+    taken = _take_number(agency, day)
+    if taken is None:
+        raise _codes_used_up()
+    return _code(agency, day, taken[0])
 
 
 @dataclass(frozen=True)
@@ -741,7 +768,6 @@ def receive(
     return d
 
 
-@transaction.atomic
 def receive_at_counter(
     *,
     binding: ProcedureBinding,
@@ -757,11 +783,20 @@ def receive_at_counter(
     """A paper dossier handed in at the counter (or arrived by post) and found complete: created and
     received at once, Mẫu 01 ready to print. The same checks, rows and events as `submit` then `receive`
     (events 1 "submit" and 2 "receive", two audit entries, one message to the applicant), written in as
-    few statements as they take: the dossier is inserted received, its papers, steps, events and audit
-    entries each in one statement. The unit's code counter and the audit chain's head, both locked until
-    the transaction ends, are taken as late as they can be (the payment request's audit entry is chained
-    with the dossier's, in one `audit_batch`). `binding` is used as given (the caller has just
-    read it, with its procedure and agency)."""
+    few statements as they take.
+
+    Reception's checks come first, before anything is written, the day's last number included; a refusal
+    then leaves the caller's transaction usable, with nothing written (on PostgreSQL a refusal for the
+    9,999th number still holds the unit's counter row until that transaction ends). The writes follow in
+    one transaction — the caller's own when there is one, without a savepoint: a failure among them (a
+    database error; a fee the payment request refuses, which the catalog's checks make a defect) fails the
+    caller's transaction too. The unit's code counter and the
+    audit chain's head, both locked until the transaction ends, are taken as late as they can be (the
+    payment request's audit entry is chained with the dossier's, in one `audit_batch`). On PostgreSQL the
+    code's statement also draws the dossier's and its steps' keys, so the dossier, its papers, steps,
+    events and messages are one statement (core.rows); elsewhere the dossier is inserted first and pointed
+    at its first step after. `binding` is used as given (the caller has just read it, with its procedure
+    and agency)."""
     at = _now(at)
     if channel not in PAPER_CHANNELS:
         raise DossierRuleError(
@@ -787,13 +822,62 @@ def receive_at_counter(
         d, actor=actor, at=at, cal=_calendar(), terms=terms, process_steps=catalog.steps
     )
     due = fees.fee_due(d, terms)
-    d.code = _next_code(binding.agency, timezone.localtime(at).date())
-    d.revision = 2  # events 1 (submit) and 2 (receive)
-    # Written by hand-built statements (core.rows: the ORM's compiling was most of this request's time);
-    # the dossier's post_save receivers (the worklists' stamps) are told as `save` would tell them.
-    rows.insert([d])
-    post_save.send(sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db)
     paper_rows = _papers_create(d, papers, catalog.checklist, write=False)
+    day = timezone.localtime(at).date()
+    ahead = rows.keys_reservable(Dossier) and rows.keys_reservable(DossierStep)
+    with transaction.atomic(savepoint=False):
+        taken = _take_number(
+            binding.agency, day, new_keys=[(Dossier, 1), (DossierStep, len(steps))] if ahead else []
+        )
+        if taken is not None:
+            number, keys = taken
+            d.code = _code(binding.agency, day, number)
+            d.revision = 2  # events 1 (submit) and 2 (receive)
+            if ahead:
+                ((d.pk,), step_keys) = keys
+                for step, key in zip(steps, step_keys, strict=True):
+                    step.pk = key
+                d.current_step = steps[0]
+            else:
+                rows.insert([d])
+            events, entries, outbox = _reception_records(d, actor=actor, at=at, deadline=deadline)
+            # Written by hand-built statements (core.rows: the ORM's compiling was most of this request's
+            # time); the dossier's post_save receivers (the worklists' stamps) are told as `save` would.
+            if ahead:
+                rows.insert_together(
+                    [d], paper_rows, steps, events, outbox, skip_conflicts=(False, False, False, False, True)
+                )
+            else:
+                rows.insert_together(
+                    paper_rows, steps, events, outbox, skip_conflicts=(False, False, False, True)
+                )
+                d.current_step = steps[0]
+                rows.update(d, ["current_step"])
+            post_save.send(
+                sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db
+            )
+            # The payment request's entry and the dossier's two, chained together as this block's last
+            # write (a caller's batch, such as the API's idempotency record, writes them later still).
+            with audit_batch():
+                if due:
+                    fees.fee_request(d, due, actor=actor, at=at)
+                audit_record_many(entries)
+    if taken is None:  # nothing was written
+        raise _codes_used_up()
+    # What the caller shows next (the API's answer, the receipt) without reading it back.
+    for row in paper_rows:
+        _prefetched(row, "files", [])  # new: no files yet
+    _prefetched(d, "papers", paper_rows)
+    _prefetched(d, "steps", steps)
+    _prefetched(d, "events", events)
+    return d
+
+
+def _reception_records(
+    d: Dossier, *, actor: User, at: dt.datetime, deadline: wt.Deadline
+) -> tuple[list[DossierEvent], list[dict[str, Any]], list[Any]]:
+    """A counter reception's events (1 "submit", 2 "receive"), audit entries and message to the applicant,
+    unsaved: the dossier has its code and key."""
     d.revision, d.status = 1, Status.SUBMITTED
     submitted = _event(d, action="submit", actor=actor, at=at, from_status="", data=_submit_data(d))
     submit_entry = _audit_entry(d, action="submit", actor=actor, from_status="", form="")
@@ -808,26 +892,7 @@ def receive_at_counter(
         data={"deadline": deadline.as_record()},
     )
     receive_entry = _audit_entry(d, action="receive", actor=actor, from_status=Status.SUBMITTED, form="01")
-    events = [submitted, received]
-    # Papers, steps, events and the applicant's messages: one statement on PostgreSQL (core.rows); then
-    # the dossier points at its first step, which has its key now.
-    outbox = messages_build(_messages(d, received))
-    rows.insert_together(paper_rows, steps, events, outbox, skip_conflicts=(False, False, False, True))
-    for row in paper_rows:
-        _prefetched(row, "files", [])  # new: no files yet
-    d.current_step = steps[0]
-    rows.update(d, ["current_step"])
-    # The payment request's entry and the dossier's two, chained together as this block's last write (a
-    # caller's batch, such as the API's idempotency record, writes them later still: audit_batch).
-    with audit_batch():
-        if due:
-            fees.fee_request(d, due, actor=actor, at=at)
-        audit_record_many([submit_entry, receive_entry])
-    # What the caller shows next (the API's answer, the receipt) without reading it back.
-    _prefetched(d, "papers", paper_rows)
-    _prefetched(d, "steps", steps)
-    _prefetched(d, "events", events)
-    return d
+    return [submitted, received], [submit_entry, receive_entry], messages_build(_messages(d, received))
 
 
 @transaction.atomic

@@ -78,6 +78,7 @@ from tinhso.accounts.national_id import BIRTH_PROVINCE_CODES
 from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_record
 from tinhso.core.calendar import office_hours, paper_cutoff, work_calendar
+from tinhso.core.rows import key_block_lock_sql
 from tinhso.core.text import fold
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import (
@@ -1550,9 +1551,12 @@ def _reserve_ids(model: type[models.Model], n: int) -> int:
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The lock keeps inserts (which draw from the sequence) out for these two statements; a
-            # sequence moves outside transactions, so the block stays reserved once the lock is gone.
+            # The locks keep out, for these statements, inserts (which draw from the sequence: the table
+            # lock) and keys drawn ahead of their rows (counter reception: the advisory lock, taken first
+            # as they take it); a sequence moves outside transactions, so the block stays reserved once
+            # the locks are gone.
             with transaction.atomic():
+                cursor.execute(f"SELECT {key_block_lock_sql(model, shared=False)}")
                 cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
                 cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
                 sequence = cursor.fetchone()[0]

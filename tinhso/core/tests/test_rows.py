@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, NotSupportedError, connection, transaction
+from django.db import IntegrityError, NotSupportedError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -201,3 +201,104 @@ def test_select_refuses_none_and_update_refuses_an_unsaved_instance() -> None:
         rows.select(CalendarDay, {"decision": None})
     with pytest.raises(ValueError, match="primary key"):
         rows.update(_day("2031-07-01"), ["name_vi"])
+
+
+def test_insert_together_updates_saved_rows_in_the_same_statement_on_postgresql() -> None:
+    kept, gone = _day("2031-08-01"), _day("2031-08-02")
+    rows.insert([kept, gone])
+    CalendarDay.objects.filter(pk=gone.pk).delete()
+    kept.name_vi = gone.name_vi = "Nghỉ lễ (sửa)"
+    new = [_day("2031-08-03")]
+    with CaptureQueriesContext(connection) as queries:
+        counts = rows.insert_together(new, then_update=[(kept, ["name_vi"]), (gone, ["name_vi"])])
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert counts == [1, 0]  # the deleted row: nothing changed, as `update` reports it
+    assert new[0].pk is not None and not new[0]._state.adding
+    assert _stored(kept) == (dt.date(2031, 8, 1), "day_off", "Nghỉ lễ (sửa)")
+    assert not CalendarDay.objects.filter(pk=gone.pk).exists()
+    # Updates alone are one statement too (two here), and nothing at all is none.
+    other = new[0]
+    other.name_vi = "Nghỉ bù (sửa)"
+    with CaptureQueriesContext(connection) as queries:
+        assert rows.insert_together([], then_update=[(kept, ["kind"]), (other, ["name_vi"])]) == [1, 1]
+        assert rows.insert_together([]) == []
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert _stored(other)[2] == "Nghỉ bù (sửa)"
+    # One statement would change a row named twice only once: refused.
+    with pytest.raises(ValueError, match="twice"):
+        rows.insert_together([], then_update=[(kept, ["kind"]), (kept, ["name_vi"])])
+
+
+def test_a_statement_longer_than_psycopgs_cached_ones_binds_each_executions_own_values() -> None:
+    # psycopg keeps the conversion of statements of up to 4 KB and 50 parameters only; this module keeps its
+    # bigger ones too (PreparedCursor, on a kept PostgreSQL connection): the second execution must not reuse
+    # the first's values.
+    def batch(year: int) -> list[CalendarDay]:
+        return [
+            _day(f"{year}-{month:02d}-{day:02d}", name=f"Ngày {day}/{month}/{year}")
+            for month in (1, 2)
+            for day in range(1, 29)
+        ]
+
+    first, second = batch(2032), batch(2033)
+    prepared = connection.vendor == "postgresql" and rows._prepares(connection)
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert_together(first, [_entry(4 * 10**9)])
+        hits = rows._kept_conversions.cache_info().hits if prepared else 0
+        rows.insert_together(second, [_entry(4 * 10**9 + 1)])
+    if prepared:  # the second execution's conversion was the one kept
+        assert rows._kept_conversions.cache_info().hits == hits + 1
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2) * 2
+    assert len(first) * (len(CalendarDay._meta.concrete_fields) - 1) > 50  # parameters of one statement
+    assert [_stored(d) for d in second] == [
+        (dt.date(2033, month, day), "day_off", f"Ngày {day}/{month}/2033")
+        for month in (1, 2)
+        for day in range(1, 29)
+    ]
+    assert _stored(first[-1]) == (dt.date(2032, 2, 28), "day_off", "Ngày 28/2/2032")
+
+
+def test_keys_are_drawn_ahead_on_postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        assert not rows.keys_reservable(CalendarDay)
+        with pytest.raises(ValueError, match="cannot be drawn ahead"):
+            rows.new_keys_sql(CalendarDay, 2)
+        return
+    assert rows.keys_reservable(CalendarDay)
+    with connection.cursor() as c:
+        c.execute(f"SELECT {rows.new_keys_sql(CalendarDay, 3)}")
+        (keys,) = c.fetchone()
+    assert len(keys) == 3 and keys == sorted(set(keys))
+    days = [_day("2031-09-01"), _day("2031-09-02")]
+    days[0].pk, days[1].pk = keys[0], keys[2]
+    assert rows.insert(days) == 2
+    assert _stored(days[1]) == (dt.date(2031, 9, 2), "day_off", "Nghỉ bù")
+    # The next key the table draws by itself comes after them.
+    (drawn,) = [_day("2031-09-03")]
+    rows.insert([drawn])
+    assert drawn.pk > keys[2]
+    with pytest.raises(ValueError, match="1–1000"):
+        rows.new_keys_sql(CalendarDay, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="keys drawn ahead: PostgreSQL")
+def test_keys_drawn_ahead_wait_while_a_block_of_keys_is_being_reserved() -> None:
+    # dossiers.volume reserves a block by moving the sequence on, holding the exclusive lock; a draw ahead
+    # inserts nothing (no table lock), so it must wait for that lock instead of landing inside the block.
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.execute("BEGIN")
+        other.execute(f"SELECT {rows.key_block_lock_sql(CalendarDay, shared=False)}")
+        with (
+            pytest.raises(OperationalError, match="lock timeout"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute("SET LOCAL lock_timeout = '300ms'")
+            c.execute(f"SELECT {rows.new_keys_sql(CalendarDay, 2)}")
+        other.execute("COMMIT")  # the block is reserved: drawing goes on
+        with connection.cursor() as c:
+            c.execute(f"SELECT {rows.new_keys_sql(CalendarDay, 2)}")
+            assert len(c.fetchone()[0]) == 2
+    finally:
+        other.close()

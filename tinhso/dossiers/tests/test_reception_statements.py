@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tinhso.accounts.models import Role
 from tinhso.core import rows
 from tinhso.dossiers import transitions as tr
-from tinhso.dossiers.models import Dossier, DossierStep
+from tinhso.dossiers.models import Dossier, DossierCodeCounter, DossierStep
 from tinhso.dossiers.tests.factories import World, at
 from tinhso.dossiers.tests.test_worklist_cache import assert_stamp_renewed_at_save_and_after_commit
 from tinhso.payments import references
@@ -87,11 +87,13 @@ def test_the_catalog_is_read_once_per_process_and_the_rest_every_time(w: World) 
     # unit's collection account; the counter, the dossier, its papers, steps, events, messages, fee
     # request and audit entries are written.
     assert sum("core_calendarday" in s for s in sql) == 1
-    # 16: the binding; the savepoint and its release; the decided days; the counter; the dossier and its
-    # current step; papers; steps; events; messages; the collection account and the fee request; the audit
-    # head, entries and head again. On PostgreSQL papers, steps, events and messages are one statement:
-    # 13. (The ORM took 28 before core.rows; a regression shows here.)
-    assert len(sql) <= (13 if connection.vendor == "postgresql" else 16), len(sql)
+    # 14: the binding; the decided days; the counter; the dossier; papers; steps; events; messages; the
+    # dossier's current step; the collection account and the fee request; the audit head, entries and head
+    # again (no savepoint: the checks come before the writes). On PostgreSQL the counter's statement draws
+    # the dossier's and steps' keys, and the dossier, papers, steps, events and messages are one statement,
+    # as are the entries and the head: 8. (The ORM took 28 before core.rows; a regression shows here.)
+    assert len(sql) <= (8 if connection.vendor == "postgresql" else 14), len(sql)
+    assert not [s for s in sql if "SAVEPOINT" in s.upper()], sql
     assert [s.name for s in second.steps.all()] == [s.name for s in first.steps.all()]
     assert first.code.endswith("-0001") and second.code.endswith("-0002")
     first_step = DossierStep.objects.get(dossier=second, order=1)
@@ -167,3 +169,44 @@ def test_a_new_version_is_pinned_by_the_next_reception_with_its_own_terms(w: Wor
     assert second.procedure_version_id == procedure.current_version_id
     assert (second.legal_value, second.legal_unit) == (Decimal(5), "working_day")
     assert (first.legal_value, first.legal_unit) == (Decimal(7), "working_day")
+
+
+def test_a_refusal_writes_nothing_and_leaves_the_callers_transaction_usable(w: World) -> None:
+    # Reception takes no savepoint: every check comes before the first write, the day's last number too.
+    binding = _binding(w.residence.local_code)
+    before = Dossier.objects.count()
+    with pytest.raises(tr.DossierRuleError, match="danh mục"):
+        tr.receive_at_counter(
+            binding=binding,
+            applicant=tr.Applicant(name="Nguyễn Thị Hằng"),
+            actor=w.counter,
+            papers=[tr.PaperSpec(required_paper_id=10**9)],
+            at=at("2026-03-02 09:00"),
+        )
+    day = at("2026-03-02 09:00").date()
+    DossierCodeCounter.objects.create(agency=binding.agency, day=day, last=9999)
+    with pytest.raises(tr.DossierRuleError, match=r"9\.999"):
+        _receive(w, binding)
+    assert not transaction.get_rollback()
+    # Still usable (a doomed transaction would refuse these queries), and nothing was written.
+    assert Dossier.objects.count() == before
+    assert DossierCodeCounter.objects.get(agency=binding.agency, day=day).last == 9999
+    assert _receive(w, binding, when="2026-03-03 09:00").code.endswith("-260303-0001")
+
+
+def test_a_failure_among_the_writes_fails_the_callers_transaction(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    binding = _binding(w.residence.local_code)
+    before = Dossier.objects.count()
+
+    def broken(entries: Any) -> None:
+        raise RuntimeError("the audit log is down")
+
+    monkeypatch.setattr(tr, "audit_record_many", broken)
+    with transaction.atomic():  # the caller's transaction (a savepoint of the test's)
+        with pytest.raises(RuntimeError, match="audit"):
+            _receive(w, binding)
+        assert transaction.get_rollback()  # no dossier commits without its audit entries
+    assert Dossier.objects.count() == before
+    assert not DossierCodeCounter.objects.filter(agency=binding.agency).exists()
