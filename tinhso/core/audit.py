@@ -305,12 +305,17 @@ def _marker() -> None:
 
 
 @contextmanager
-def audit_batch() -> Iterator[None]:
+def audit_batch(*, with_rows: list[models.Model] | None = None) -> Iterator[None]:
     """Defer the entries recorded inside (`audit_record`, `audit_record_many`) to the end of the block, then
     append them in the order recorded, in one insert under one lock of the chain head: the head is locked
     for the commit alone rather than from the first audited step on. Open it inside a transaction (the
     entries are written in it: outside one, `AuditBatchError`); a batch opened inside another joins it, and
     the outermost one writes.
+
+    `with_rows`: a list the caller fills inside the block (not under a savepoint of its own) with unsaved
+    rows of its own to insert at the end of the block, in the same statement as the entries on PostgreSQL
+    (core.rows.insert_together: the API's idempotency record, a round trip less); a batch that joins
+    another inserts them at its own end.
 
     The entries follow the changes they describe: an entry recorded under a savepoint that rolls back is
     not written (its `on_commit` marker, `_marker`); an error that leaves the block drops the batch's
@@ -321,6 +326,8 @@ def audit_batch() -> Iterator[None]:
         raise AuditBatchError("audit_batch() must be opened inside a transaction (transaction.atomic)")
     if _batch.get() is not None:
         yield
+        if with_rows:
+            insert_together(with_rows)
         return
     pending: list[tuple[AuditEntry, Callable[[], None]]] = []
     token = _batch.set(pending)
@@ -333,7 +340,7 @@ def audit_batch() -> Iterator[None]:
         _batch.reset(token)
     # The callbacks still registered: those of savepoints rolled back are gone (Django drops them).
     registered = {id(func) for _sids, func, _robust in connection.run_on_commit}
-    _append([row for row, marker in pending if id(marker) in registered])
+    _append([row for row, marker in pending if id(marker) in registered], with_rows or [])
 
 
 def _defer(rows: Sequence[AuditEntry], pending: list[tuple[AuditEntry, Callable[[], None]]]) -> None:
@@ -357,9 +364,13 @@ def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
     return rows
 
 
-def _append(entries: list[AuditEntry]) -> None:
+def _append(entries: list[AuditEntry], with_rows: Sequence[models.Model] = ()) -> None:
     """Chain the prepared entries after the head and write them: one lock, then the insert and the head's
-    update (one statement on PostgreSQL)."""
+    update (one statement on PostgreSQL, with `with_rows` inserted first)."""
+    if not entries or connection.vendor != "postgresql":
+        # Where they would be a statement of their own, the caller's rows go in before the head is locked.
+        insert_together(with_rows)
+        with_rows = ()
     if not entries:
         return
     # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
@@ -378,7 +389,7 @@ def _append(entries: list[AuditEntry]) -> None:
         # hand-built statement for the entries and the head on PostgreSQL, core.rows: appending is part of
         # every write of the province).
         head.last_seq, head.last_hash = seq, prev_hash
-        insert_together(entries, then_update=[(head, ["last_seq", "last_hash"])])
+        insert_together(with_rows, entries, then_update=[(head, ["last_seq", "last_hash"])])
 
 
 def _request_id() -> str:

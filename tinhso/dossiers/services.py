@@ -10,11 +10,11 @@ from typing import Any
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from tinhso.accounts.models import Role, User
-from tinhso.core import rows
 from tinhso.core.audit import audit_batch, audit_record
+from tinhso.core.errors import Refusal
 from tinhso.core.files import check_upload, pdf_rendition
 from tinhso.dossiers.models import Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
 from tinhso.dossiers.transitions import DossierConflict, DossierForbidden, DossierRuleError
@@ -41,25 +41,26 @@ def dossier_create_once(
     *, user: User, key: str, fingerprint: str, create: Callable[[], Dossier]
 ) -> tuple[Dossier, bool]:
     """Create a dossier at most once per (user, key): a retry — sequential or concurrent — gets the first
-    dossier back (`replayed` True). The record is written in the creating transaction, so a creation that
-    fails leaves no record and a retry creates it then."""
+    dossier back (`replayed` True), even when a creation would be refused now. The record is written in
+    the creating transaction, so a creation that fails leaves no record and a retry creates it then."""
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise DossierRuleError(f"Idempotency-Key: 1–{MAX_KEY_LENGTH} ký tự / characters.")
-    # Without the dossier: nearly every key is new, and a replay reads its dossier then (`_replay`).
-    # Hand-built statements (core.rows), the read and the insert: every counter's creation passes here.
-    kept = rows.select(IdempotencyRecord, {"user_id": user.pk, "key": key})
-    if kept:
-        return _replay(kept[0], fingerprint), True
+    # Nearly every key is new: it is not looked up first. The record goes in with the creation's audit
+    # entries, as the transaction's last write (audit_batch: one statement on PostgreSQL, the chain's head
+    # locked for the commit alone); a key already used makes that insert fail, which undoes the whole
+    # creation, its code number included — and the first dossier is answered instead. A retry therefore
+    # costs a creation undone; a concurrent one waits for the first to commit (the unique key, and the
+    # unit's code counter before it).
+    record: list[models.Model] = []
     try:
-        # The creation's audit entries are written after the record, as the transaction's last write: the
-        # audit chain's head stays locked for the commit alone (audit_batch).
-        with transaction.atomic(), audit_batch():
+        with transaction.atomic(), audit_batch(with_rows=record):
             dossier = create()
-            rows.insert([IdempotencyRecord(user=user, key=key, fingerprint=fingerprint, dossier=dossier)])
-    except IntegrityError:
-        # A concurrent request with the same key committed first (its unique row made this insert fail
-        # and rolled back this whole creation, its code number included).
+            record.append(IdempotencyRecord(user=user, key=key, fingerprint=fingerprint, dossier=dossier))
+    except (IntegrityError, Refusal):
+        # The key's first creation committed (before, or concurrently: the record's unique key failed the
+        # insert) — or this one was refused now, which a retry of a creation accepted before must not be
+        # (the unit's numbers used up since, the procedure withdrawn): the first dossier either way.
         found = IdempotencyRecord.objects.select_related("dossier").filter(user=user, key=key).first()
         if found is None:
             raise

@@ -19,7 +19,7 @@ from tinhso.accounts.tests import factories as people
 from tinhso.core.audit import audit_verify
 from tinhso.core.models import AuditEntry
 from tinhso.dossiers import transitions as tr
-from tinhso.dossiers.models import Dossier, IdempotencyRecord, Status
+from tinhso.dossiers.models import Dossier, DossierCodeCounter, IdempotencyRecord, Status
 from tinhso.dossiers.tests.factories import World, at
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +75,14 @@ def test_a_counter_officers_client_receives_a_dossier_and_a_retry_returns_the_fi
     )
     assert other.status_code == 400 and "Idempotency-Key" in other.json()["detail"]
     assert Dossier.objects.count() == 1
+    # A retry gets the first dossier even when a creation would be refused now (the key is not looked up
+    # before creating: the refusal is what sends it to the record).
+    assert DossierCodeCounter.objects.update(last=9999) == 1
+    late = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0001"})
+    assert late.status_code == 200 and late.json()["code"] == created["code"]
+    refused = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0002"})
+    assert refused.status_code == 400 and "9.999" in refused.json()["detail"]
+    assert Dossier.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
 
 
 def test_without_credentials_the_api_refuses_and_a_session_needs_its_csrf_token(w: World) -> None:
