@@ -9,7 +9,7 @@ copies (2.000815, *chứng thực bản sao từ bản chính*), with a random a
   communes (the largest ward excepted): as eight counters across the province would, each ward numbering
   its dossiers on its own daily counter. This is the figure the issue's target reads.
 - `dossier_intake_one_ward`: every client is one of eight counter officers of the largest ward: every
-  creation takes that ward's counter row for the day in turn (`transitions._next_code`, a row lock held
+  creation takes that ward's counter row for the day in turn (`transitions._take_number`, a row lock held
   to the end of the creating transaction), the worst case.
 
 After the run (`check`), on the database: the dossiers of those units against the 201 answers (preflight
