@@ -327,7 +327,11 @@ def audit_batch(*, with_rows: list[models.Model] | None = None) -> Iterator[None
     if _batch.get() is not None:
         yield
         if with_rows:
-            insert_together(with_rows)
+            try:
+                insert_together(with_rows)
+            except BaseException:
+                transaction.set_rollback(True)  # as for the entries: not committed without them
+                raise
         return
     pending: list[tuple[AuditEntry, Callable[[], None]]] = []
     token = _batch.set(pending)
@@ -367,15 +371,18 @@ def audit_record_many(entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
 def _append(entries: list[AuditEntry], with_rows: Sequence[models.Model] = ()) -> None:
     """Chain the prepared entries after the head and write them: one lock, then the insert and the head's
     update (one statement on PostgreSQL, with `with_rows` inserted first)."""
-    if not entries or connection.vendor != "postgresql":
-        # Where they would be a statement of their own, the caller's rows go in before the head is locked.
-        insert_together(with_rows)
-        with_rows = ()
-    if not entries:
+    if not entries and not with_rows:
         return
     # savepoint=False: if recording fails, the caller's whole transaction must fail with it, so that no
     # change commits without its entry.
     with transaction.atomic(savepoint=False):
+        if not entries or connection.vendor != "postgresql":
+            # Where they would be a statement of their own, the caller's rows go in before the head is
+            # locked.
+            insert_together(with_rows)
+            with_rows = ()
+        if not entries:
+            return
         head = _locked_head()
         seq, prev_hash = head.last_seq, head.last_hash
         # Taken under the lock, so timestamps follow the sequence on any one clock.

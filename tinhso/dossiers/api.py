@@ -251,12 +251,13 @@ def dossier_create(
     try:
         if idempotency_key:
             fingerprint = services.request_fingerprint(body.dict())
+            # Not looked up first: a counter's keys are new but for a retry (services.dossier_create_once).
             d, replayed = services.dossier_create_once(
-                user=user, key=idempotency_key, fingerprint=fingerprint, create=create
+                user=user, key=idempotency_key, fingerprint=fingerprint, create=create, look_first=False
             )
         else:
             d, replayed = create(), False
-    except tr.DossierError as exc:
+    except Refusal as exc:  # a dossier rule, or the fee request's (payments), each with its status
         raise HttpError(exc.status_code, exc.message) from None
     if replayed:
         return _respond(d, user, 200, {"Idempotent-Replayed": "true"})

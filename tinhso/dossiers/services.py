@@ -38,20 +38,32 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Dossier:
 
 
 def dossier_create_once(
-    *, user: User, key: str, fingerprint: str, create: Callable[[], Dossier]
+    *,
+    user: User,
+    key: str,
+    fingerprint: str,
+    create: Callable[[], Dossier],
+    look_first: bool = True,
 ) -> tuple[Dossier, bool]:
     """Create a dossier at most once per (user, key): a retry — sequential or concurrent — gets the first
     dossier back (`replayed` True), even when a creation would be refused now. The record is written in
-    the creating transaction, so a creation that fails leaves no record and a retry creates it then."""
+    the creating transaction, so a creation that fails leaves no record and a retry creates it then.
+
+    `look_first` False: the key is not looked up before creating — for a caller whose creations are cheap
+    and whose keys are nearly always new (the API's counter clients: a read less on every reception). A
+    used key then makes the record's insert fail, which undoes the whole creation, its code number
+    included, before the first dossier is answered: a retry costs a creation undone, holding the unit's
+    code counter and the audit chain's head meanwhile. The portal, whose creation stores and converts
+    files, looks first."""
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise DossierRuleError(f"Idempotency-Key: 1–{MAX_KEY_LENGTH} ký tự / characters.")
-    # Nearly every key is new: it is not looked up first. The record goes in with the creation's audit
-    # entries, as the transaction's last write (audit_batch: one statement on PostgreSQL, the chain's head
-    # locked for the commit alone); a key already used makes that insert fail, which undoes the whole
-    # creation, its code number included — and the first dossier is answered instead. A retry therefore
-    # costs a creation undone; a concurrent one waits for the first to commit (the unique key, and the
-    # unit's code counter before it).
+    if look_first and (found := _recorded(user, key)) is not None:
+        return _replay(found, fingerprint), True
+    # The record goes in with the creation's audit entries, as the transaction's last write (audit_batch:
+    # one statement on PostgreSQL, the chain's head locked for the commit alone). A concurrent creation
+    # with the same key waits for the first to commit (the unique key, and the unit's code counter before
+    # it), then fails its insert and is undone.
     record: list[models.Model] = []
     try:
         with transaction.atomic(), audit_batch(with_rows=record):
@@ -61,11 +73,15 @@ def dossier_create_once(
         # The key's first creation committed (before, or concurrently: the record's unique key failed the
         # insert) — or this one was refused now, which a retry of a creation accepted before must not be
         # (the unit's numbers used up since, the procedure withdrawn): the first dossier either way.
-        found = IdempotencyRecord.objects.select_related("dossier").filter(user=user, key=key).first()
+        found = _recorded(user, key)
         if found is None:
             raise
         return _replay(found, fingerprint), True
     return dossier, False
+
+
+def _recorded(user: User, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.select_related("dossier").filter(user=user, key=key).first()
 
 
 # --- Papers' files ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -34,7 +35,7 @@ from tinhso.core.audit import (
     entry_hash,
 )
 from tinhso.core.logging import request_id_var
-from tinhso.core.models import GENESIS_HASH, AuditChainHead, AuditEntry, AuditLogIsAppendOnly
+from tinhso.core.models import GENESIS_HASH, AuditChainHead, AuditEntry, AuditLogIsAppendOnly, CalendarDay
 
 triggers = importlib.import_module("tinhso.core.migrations.0003_auditentry_append_only_triggers")
 
@@ -211,6 +212,46 @@ def test_a_batch_left_by_an_error_writes_nothing_and_a_bad_entry_is_refused_wher
     assert not AuditEntry.objects.filter(seq__gt=before[0]).exists()
     (entry,) = record(1)  # no batch is left open: the next entry is written at once
     assert entry.seq == before[0] + 1
+
+
+@pytest.mark.django_db
+def test_a_batchs_own_rows_go_in_with_its_entries_and_their_failure_fails_the_transaction() -> None:
+    before = head()
+    day = CalendarDay(date=dt.date(2031, 10, 1), kind=CalendarDay.Kind.DAY_OFF, name_vi="Nghỉ bù")
+    mine: list[Any] = []
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with audit_batch(with_rows=mine):
+            (entry,) = record(1)
+            mine.append(day)
+        written = [q["sql"] for q in queries.captured_queries]
+    assert day.pk is not None and CalendarDay.objects.filter(pk=day.pk).exists()
+    assert head() == (entry.seq, entry.hash) and entry.seq == before[0] + 1
+    if connection.vendor == "postgresql":  # the head's lock, then the row, entry and head in one statement
+        assert len(written) == 2 and "core_calendarday" in written[1] and "core_auditentry" in written[1]
+
+    def clashing() -> Any:
+        return CalendarDay(date=day.date, kind=CalendarDay.Kind.DAY_OFF, name_vi="Trùng")
+
+    # A row that cannot go in fails the caller's transaction — the outermost batch's, and one joining
+    # another batch even when its caller catches the error: no entry commits without its rows.
+    outer: list[Any] = []
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), audit_batch(with_rows=outer):
+            record(1)
+            outer.append(clashing())
+        assert transaction.get_rollback()
+    inner: list[Any] = []
+    caught = False
+    with pytest.raises(TransactionManagementError), transaction.atomic(), audit_batch():
+        record(1)
+        try:
+            with audit_batch(with_rows=inner):
+                inner.append(clashing())
+        except IntegrityError:
+            caught = transaction.get_rollback()
+        # The outer batch cannot write its entry now: the transaction is broken (Django refuses).
+    assert caught
+    assert head() == (entry.seq, entry.hash)
 
 
 @pytest.mark.django_db

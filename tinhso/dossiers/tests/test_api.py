@@ -75,14 +75,33 @@ def test_a_counter_officers_client_receives_a_dossier_and_a_retry_returns_the_fi
     )
     assert other.status_code == 400 and "Idempotency-Key" in other.json()["detail"]
     assert Dossier.objects.count() == 1
-    # A retry gets the first dossier even when a creation would be refused now (the key is not looked up
-    # before creating: the refusal is what sends it to the record).
+    # The retries above were creations undone (the API does not look the key up first): their numbers
+    # were given back.
+    assert DossierCodeCounter.objects.get().last == 1
+    # A retry gets the first dossier even when a creation would be refused now (the refusal is what sends
+    # it to the record).
     assert DossierCodeCounter.objects.update(last=9999) == 1
     late = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0001"})
-    assert late.status_code == 200 and late.json()["code"] == created["code"]
+    assert late.status_code == 200 and late["Idempotent-Replayed"] == "true"
+    assert late.json()["code"] == created["code"]
     refused = post(client, "/api/dossiers", body(w), headers={**auth, "Idempotency-Key": "quay-1-0002"})
     assert refused.status_code == 400 and "9.999" in refused.json()["detail"]
     assert Dossier.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+def test_a_fee_request_refused_during_reception_is_a_clear_client_error_and_nothing_is_kept(
+    client: Client, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinhso.payments.services import PaymentError
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PaymentError("Số tiền vượt quá giới hạn của VietQR. / The amount is too large.")
+
+    monkeypatch.setattr(tr.fees, "fee_request", refused)
+    answer = post(client, "/api/dossiers", body(w), headers={**bearer(w.counter), "Idempotency-Key": "q-9"})
+    assert answer.status_code == 400 and "VietQR" in answer.json()["detail"]
+    assert not Dossier.objects.exists() and not IdempotencyRecord.objects.exists()
+    assert not DossierCodeCounter.objects.filter(last__gt=0).exists()
 
 
 def test_without_credentials_the_api_refuses_and_a_session_needs_its_csrf_token(w: World) -> None:

@@ -210,3 +210,31 @@ def test_a_failure_among_the_writes_fails_the_callers_transaction(
         assert transaction.get_rollback()  # no dossier commits without its audit entries
     assert Dossier.objects.count() == before
     assert not DossierCodeCounter.objects.filter(agency=binding.agency).exists()
+
+
+def test_a_used_key_is_looked_up_first_unless_the_caller_says_not_to(w: World) -> None:
+    from tinhso.dossiers import services
+
+    binding = _binding(w.residence.local_code)
+    creations: list[Dossier] = []
+
+    def create() -> Dossier:
+        creations.append(_receive(w, binding))
+        return creations[-1]
+
+    first, replayed = services.dossier_create_once(
+        user=w.counter, key="quay-7", fingerprint="f", create=create
+    )
+    assert not replayed and len(creations) == 1
+    # The portal's way (the default): the key is found, nothing is created.
+    again, replayed = services.dossier_create_once(
+        user=w.counter, key="quay-7", fingerprint="f", create=create
+    )
+    assert replayed and again.pk == first.pk and len(creations) == 1
+    # The API's way: created, then undone when the record's insert finds the key (the number given back).
+    again, replayed = services.dossier_create_once(
+        user=w.counter, key="quay-7", fingerprint="f", create=create, look_first=False
+    )
+    assert replayed and again.pk == first.pk and len(creations) == 2
+    assert Dossier.objects.filter(agency=binding.agency).count() == 1
+    assert DossierCodeCounter.objects.get(agency=binding.agency).last == 1
