@@ -790,13 +790,12 @@ def receive_at_counter(
     9,999th number still holds the unit's counter row until that transaction ends). The writes follow in
     one transaction — the caller's own when there is one, without a savepoint: a failure among them (a
     database error; a fee the payment request refuses, which the catalog's checks make a defect) fails the
-    caller's transaction too. The unit's code counter and the
-    audit chain's head, both locked until the transaction ends, are taken as late as they can be (the
-    payment request's audit entry is chained with the dossier's, in one `audit_batch`). On PostgreSQL the
-    code's statement also draws the dossier's and its steps' keys, so the dossier, its papers, steps,
-    events and messages are one statement (core.rows); elsewhere the dossier is inserted first and pointed
-    at its first step after. `binding` is used as given (the caller has just read it, with its procedure
-    and agency)."""
+    caller's transaction too. The unit's code counter and the audit chain's head, both locked until the
+    transaction ends, are taken as late as they can be (the payment request's audit entry is chained with
+    the dossier's, in one `audit_batch`). On PostgreSQL the code's statement also draws the dossier's and
+    its steps' keys, so the dossier, its papers, steps, events and messages are one statement (core.rows);
+    elsewhere the dossier is inserted first and pointed at its first step after. `binding` is used as
+    given (the caller has just read it, with its procedure and agency)."""
     at = _now(at)
     if channel not in PAPER_CHANNELS:
         raise DossierRuleError(
