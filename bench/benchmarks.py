@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from bench import dashboard, due_time, intake, reports, signing, volume, worklist
-from bench.spec import Benchmark, CpuBenchmark
+from bench import dashboard, due_time, intake, intake_cost, reports, signing, volume, worklist
+from bench.spec import DEFAULT_DATABASE, Benchmark, CpuBenchmark
 
 __all__ = ["BENCHMARKS", "Benchmark", "CpuBenchmark", "by_name"]
 
@@ -45,6 +45,19 @@ def _intake(name: str, description: str, *, one_ward: bool) -> Benchmark:
         workload=lambda: intake.workload(name),
         check=lambda outcome: intake.check(name, outcome),
         seconds=intake.SECONDS,
+    )
+
+
+def _intake_cost() -> CpuBenchmark:
+    return CpuBenchmark(
+        name=intake_cost.NAME,
+        description=(
+            "CPU per counter reception (Python and PostgreSQL), in-process, beside /health and beside the "
+            "cheapest authenticated one-row write: where dossier_intake's ratio stands and what it is made of"
+        ),
+        run=intake_cost.run,
+        setup=intake_cost.setup,
+        database=DEFAULT_DATABASE,
     )
 
 
@@ -135,6 +148,7 @@ BENCHMARKS: list[Benchmark | CpuBenchmark] = [
         "ward: the worst case, all creations take that ward's daily code counter in turn",
         one_ward=True,
     ),
+    _intake_cost(),
     _worklist(),
     _reports_yearly(),
     _dashboard(),

@@ -5,12 +5,12 @@
 - `dossier_get_for_user` is the permission-checked loader every page and endpoint uses (STYLE.md rule 6).
 - Worklists (*danh sách công việc*): what each role has to do, with counts, in one query for the counts.
   A page of a worklist as the API answers it (`worklist_page_json`) is kept in the shared cache under the
-  stamp of the user's unit, which every saved dossier of that unit or a unit under it renews
-  (`dossiers_changed`), and under the minute: no saved dossier is missed, and the clock that moves dossiers
-  from "due soon" to "overdue" is at most a minute behind. What does not save a dossier — a dossier deleted
-  in the admin, an official or a procedure renamed, a unit moved, a day off decided — shows within that
-  minute. Without a shared cache (`CACHE_URL`) pages are not kept: stamps per process would miss the other
-  processes' changes.
+  stamp of the user's unit, which every saved dossier of that unit or a unit under it renews after its
+  commit (`dossier_saved`), and under the minute: no saved dossier is missed, and the clock that moves
+  dossiers from "due soon" to "overdue" is at most a minute behind. What does not save a dossier — a
+  dossier deleted in the admin, an official or a procedure renamed, a unit moved, a day off decided —
+  shows within that minute. Without a shared cache (`CACHE_URL`) pages are not kept: stamps per process
+  would miss the other processes' changes.
 """
 
 from __future__ import annotations
@@ -237,32 +237,68 @@ MAX_KEPT_PAGE = 1_000
 _STAMP = "dossiers:stamp:{}"  # per agency primary key, and "*" for the province (who sees everything)
 
 
-def dossiers_changed(agency_path: str) -> None:
-    """A dossier of the agency at `agency_path` changed: renew the stamps of that agency, of every unit
-    above it (the path's primary keys) and of the province, so that no worklist page kept under the old
-    ones is read again. `dossier_saved` calls it at the save and again after the commit."""
-    keys = [_STAMP.format(pk) for pk in agency_path.strip("/").split("/") if pk] + [_STAMP.format("*")]
+def _stamp_keys(agency_path: str) -> tuple[str, ...]:
+    """The stamps a change to a dossier of the agency at `agency_path` renews: that agency's, every unit's
+    above it (the path's primary keys) and the province's."""
+    return (*(_STAMP.format(pk) for pk in agency_path.strip("/").split("/") if pk), _STAMP.format("*"))
+
+
+def _renew(keys: tuple[str, ...]) -> None:
+    """New stamps for these keys: no worklist page kept under the old ones is read again."""
     kept_set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
 
 
+class _Renewal:
+    """The stamps' renewal after a transaction that saved a dossier commits (registered with `on_commit`).
+    Until then it is pending: `_stamp` finds it among the connection's commit callbacks (Django drops it
+    when the transaction, or the savepoint it was registered under, rolls back) and renews the stamps
+    early, once, when a read in the same transaction asks for one of them."""
+
+    __slots__ = ("early", "keys")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.early = False
+
+    def __call__(self) -> None:
+        _renew(self.keys)
+
+
+def _pending_renewals() -> list[_Renewal]:
+    current = transaction.get_connection()  # the connection `on_commit` registers with
+    if not current.in_atomic_block:
+        return []
+    return [func for _sids, func, _robust in current.run_on_commit if isinstance(func, _Renewal)]
+
+
 def dossier_saved(sender: Any, instance: Dossier, **kwargs: Any) -> None:
-    """`post_save` of a dossier (connected in `DossiersConfig.ready`). The stamps are renewed at once —
-    later reads in the same transaction see the change — and again after the commit: a page read by
-    another request between the first renewal and the commit shows the dossiers before the change, and
-    must not stay kept under the stamp that readers after the commit use."""
+    """`post_save` of a dossier (connected in `DossiersConfig.ready`): the stamps are renewed after the
+    commit. A page read by another request before then shows the dossiers as they were, kept under the
+    stamp that the renewal replaces; a read in the same transaction, which sees the change, first renews the
+    stamps itself (`_stamp`). No write to the cache while the transaction holds its locks (a counter
+    reception holds its unit's code counter), and one renewal per transaction and unit, however many
+    times it saves the dossier (outside a transaction, `on_commit` runs it at once)."""
     if settings.WORKLIST_CACHE_SECONDS <= 0:
         return
     if Dossier.agency.is_cached(instance):
         path = instance.agency.path
     else:
         path = Agency.objects.filter(pk=instance.agency_id).values_list("path", flat=True).first() or ""
-    dossiers_changed(path)
+    keys = _stamp_keys(path)
+    if any(r.keys == keys and not r.early for r in _pending_renewals()):
+        return  # renewed after the commit already, and not read since
     # robust: a failure here must not keep the callbacks after it (the payments' hooks) from running.
-    transaction.on_commit(lambda: dossiers_changed(path), robust=True)
+    transaction.on_commit(_Renewal(keys), robust=True)
 
 
 def _stamp(user: User) -> str:
     key = _STAMP.format("*" if user_sees_everything(user) else user.agency_id)
+    for renewal in _pending_renewals():
+        if key in renewal.keys and not renewal.early:
+            # A dossier this user's pages show changed in this transaction: renewed now, for this read
+            # (still renewed again after the commit, for the reads that began before it).
+            renewal.early = True
+            _renew(renewal.keys)
     stamp = kept_get(key)
     if stamp is None:
         stamp = uuid.uuid4().hex

@@ -15,7 +15,7 @@ from tinhso.core import rows
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierCodeCounter, DossierStep
 from tinhso.dossiers.tests.factories import World, at
-from tinhso.dossiers.tests.test_worklist_cache import assert_stamp_renewed_at_save_and_after_commit
+from tinhso.dossiers.tests.test_worklist_cache import assert_stamp_renewed_after_commit_and_for_reads_before
 from tinhso.payments import references
 from tinhso.payments import services as payments
 from tinhso.payments.models import PaymentRequest
@@ -147,7 +147,7 @@ def test_a_counter_reception_renews_the_worklist_stamps_as_a_save_would(
 ) -> None:
     # The dossier is inserted by hand (core.rows): its post_save receivers are still told.
     settings.WORKLIST_CACHE_SECONDS = 60
-    assert_stamp_renewed_at_save_and_after_commit(
+    assert_stamp_renewed_after_commit_and_for_reads_before(
         w.counter, lambda: _receive(w, _binding(w.residence.local_code)), django_capture_on_commit_callbacks
     )
 

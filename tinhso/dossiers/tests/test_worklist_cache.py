@@ -1,6 +1,6 @@
 """The kept worklist pages (`selectors.worklist_page_json`): read again without the dossiers, never older
 than them — any change to a dossier of the unit, or of a unit under it, renews the stamp they are kept
-under, at the save and again after the commit."""
+under after the commit, and at once for a read in the same transaction."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -75,28 +76,61 @@ def test_a_change_in_a_unit_renews_the_pages_of_the_units_above_it(w: World, set
     assert c.get(NEW, headers=h).json()["counts"]["new"] == before + 1
 
 
-def assert_stamp_renewed_at_save_and_after_commit(
+def _kept_stamp(user: Any) -> object:
+    return cache.get(selectors._STAMP.format(user.agency_id))
+
+
+def assert_stamp_renewed_after_commit_and_for_reads_before(
     user: Any, change: Callable[[], object], capture_on_commit: Any
 ) -> None:
-    """`change` renews the user's worklist stamp at once, and again when its commit callbacks run."""
+    """`change` writes nothing to the cache while its transaction runs; its commit callbacks renew the
+    user's worklist stamp; a read of the stamp in the same transaction before them renews it at once."""
     stamp = selectors._stamp(user)
     with capture_on_commit(execute=False) as callbacks:
         change()
-    at_save = selectors._stamp(user)
-    assert at_save != stamp
-    assert callbacks, "a renewal after the commit"
+    assert _kept_stamp(user) == stamp, "nothing written to the cache before the commit"
+    renewals = [c for c in callbacks if isinstance(c, selectors._Renewal)]
+    assert len(renewals) == 1, "one renewal after the commit"
+    before_commit = selectors._stamp(user)  # a read in the same transaction: sees the change
+    assert before_commit != stamp and _kept_stamp(user) == before_commit
+    assert selectors._stamp(user) == before_commit, "renewed early once, not at every read"
     for callback in callbacks:
         callback()
-    assert selectors._stamp(user) != at_save
+    assert _kept_stamp(user) not in (stamp, before_commit)
 
 
-def test_the_stamp_is_renewed_at_the_save_and_again_after_the_commit(
+def test_the_stamp_is_renewed_after_the_commit_and_for_a_read_before_it(
     w: World, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.WORKLIST_CACHE_SECONDS = 60
-    assert_stamp_renewed_at_save_and_after_commit(
+    assert_stamp_renewed_after_commit_and_for_reads_before(
         w.counter, lambda: w.submit(when="2026-11-02 09:00"), django_capture_on_commit_callbacks
     )
+
+
+def test_a_dossier_saved_twice_in_a_transaction_renews_once_and_a_rollback_none(
+    w: World, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    stamp = selectors._stamp(w.counter)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        d = w.submit(when="2026-11-02 09:00")
+        d.summary = "Sửa tóm tắt / summary edited"
+        d.save(update_fields=["summary"])
+    assert len([c for c in callbacks if isinstance(c, selectors._Renewal)]) == 1
+    assert _kept_stamp(w.counter) == stamp, "nothing written before the commit"
+    assert selectors._stamp(w.counter) != stamp, "a read in the same transaction sees the change"
+
+    kept = _kept_stamp(w.counter)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        try:
+            with transaction.atomic():
+                w.submit(when="2026-11-02 09:10")
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+    assert not [c for c in callbacks if isinstance(c, selectors._Renewal)], "gone with the rollback"
+    assert _kept_stamp(w.counter) == kept
 
 
 def test_with_no_keeping_every_page_reads_the_dossiers(w: World, settings: Any) -> None:
