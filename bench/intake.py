@@ -59,9 +59,10 @@ class _State:
 _STATE: dict[str, _State] = {}
 
 
-def _bindings(one_ward: bool) -> Sequence[ProcedureBinding]:
+def _bindings(one_ward: bool, after: int = 0) -> Sequence[ProcedureBinding]:
     """PROCEDURE's bindings at communes, largest commune first (as the generator weighs them: former
-    communes merged into it, wards ×1.6), the code breaking ties: the first, or the next COMMUNES."""
+    communes merged into it, wards ×1.6), the code breaking ties: the first, or the next COMMUNES (skipping
+    `after` more: another benchmark on the same database keeps to communes of its own)."""
     from django.db.models import Count
 
     from tinhso.procedures.models import ProcedureBinding
@@ -85,18 +86,20 @@ def _bindings(one_ward: bool) -> Sequence[ProcedureBinding]:
         return max(1, b.former) * (1.6 if ward else 1.0)  # type: ignore[attr-defined]
 
     bindings.sort(key=lambda b: (-size(b), b.agency.code))
-    if len(bindings) < COMMUNES + 1:
-        raise RuntimeError(f"intake: {PROCEDURE} is bound at {len(bindings)} communes, {COMMUNES + 1} needed")
-    return bindings[:1] if one_ward else bindings[1 : COMMUNES + 1]
+    if len(bindings) < COMMUNES + 1 + after:
+        raise RuntimeError(
+            f"intake: {PROCEDURE} is bound at {len(bindings)} communes, {COMMUNES + 1 + after} needed"
+        )
+    return bindings[:1] if one_ward else bindings[1 + after : COMMUNES + 1 + after]
 
 
-def setup(name: str, *, one_ward: bool) -> None:
+def setup(name: str, *, one_ward: bool, after: int = 0) -> None:
     from bench.fixtures import bearer_token, catalog_ensure, official_ensure
     from tinhso.accounts.models import Role
     from tinhso.procedures.models import RequiredPaper
 
     catalog_ensure()
-    bindings = _bindings(one_ward)
+    bindings = _bindings(one_ward, after)
     counters: list[_Counter] = []
     users: list[int] = []
     pairs = [(bindings[0], i) for i in range(OFFICERS_ONE_WARD)] if one_ward else [(b, 0) for b in bindings]

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -251,33 +251,36 @@ def _renew(keys: tuple[str, ...]) -> None:
 class _Renewal:
     """The stamps' renewal after a transaction that saved a dossier commits (registered with `on_commit`).
     Until then it is pending: `_stamp` finds it among the connection's commit callbacks (Django drops it
-    when the transaction, or the savepoint it was registered under, rolls back) and renews the stamps
-    early, once, when a read in the same transaction asks for one of them."""
+    when the transaction, or the savepoint it was registered under, rolls back) and gives a read in the same
+    transaction, which sees the change, a stamp of its own: the shared one and this renewal's `private`
+    part, which no other transaction uses — nothing is written to the cache before the commit, and a page
+    kept from rows that are then rolled back is never read by anyone else."""
 
-    __slots__ = ("early", "keys")
+    __slots__ = ("keys", "private", "read")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
-        self.early = False
+        self.private = uuid.uuid4().hex
+        self.read = False  # a page was read under `private` since: a later save needs a renewal of its own
 
     def __call__(self) -> None:
         _renew(self.keys)
 
 
-def _pending_renewals() -> list[_Renewal]:
-    current = transaction.get_connection()  # the connection `on_commit` registers with
+def _pending_renewals(using: str | None = None) -> list[_Renewal]:
+    current = transaction.get_connection(using)  # the connection `on_commit` registers with
     if not current.in_atomic_block:
         return []
     return [func for _sids, func, _robust in current.run_on_commit if isinstance(func, _Renewal)]
 
 
-def dossier_saved(sender: Any, instance: Dossier, **kwargs: Any) -> None:
+def dossier_saved(sender: Any, instance: Dossier, using: str | None = None, **kwargs: Any) -> None:
     """`post_save` of a dossier (connected in `DossiersConfig.ready`): the stamps are renewed after the
-    commit. A page read by another request before then shows the dossiers as they were, kept under the
-    stamp that the renewal replaces; a read in the same transaction, which sees the change, first renews the
-    stamps itself (`_stamp`). No write to the cache while the transaction holds its locks (a counter
-    reception holds its unit's code counter), and one renewal per transaction and unit, however many
-    times it saves the dossier (outside a transaction, `on_commit` runs it at once)."""
+    commit (outside a transaction, `on_commit` runs it at once). A page read by another request before then
+    shows the dossiers as they were, kept under the stamp that the renewal replaces; a read in the same
+    transaction gets a stamp of its own (`_Renewal`). Nothing is written to the cache while the transaction
+    holds its locks (a counter reception holds its unit's code counter), and saves of one unit's dossiers
+    share one renewal until a page is read in between."""
     if settings.WORKLIST_CACHE_SECONDS <= 0:
         return
     if Dossier.agency.is_cached(instance):
@@ -285,26 +288,26 @@ def dossier_saved(sender: Any, instance: Dossier, **kwargs: Any) -> None:
     else:
         path = Agency.objects.filter(pk=instance.agency_id).values_list("path", flat=True).first() or ""
     keys = _stamp_keys(path)
-    if any(r.keys == keys and not r.early for r in _pending_renewals()):
-        return  # renewed after the commit already, and not read since
+    if any(r.keys == keys and not r.read for r in _pending_renewals(using)):
+        return  # renewed after the commit already, and no page read since
     # robust: a failure here must not keep the callbacks after it (the payments' hooks) from running.
-    transaction.on_commit(_Renewal(keys), robust=True)
+    transaction.on_commit(_Renewal(keys), using=using, robust=True)
 
 
 def _stamp(user: User) -> str:
     key = _STAMP.format("*" if user_sees_everything(user) else user.agency_id)
-    for renewal in _pending_renewals():
-        if key in renewal.keys and not renewal.early:
-            # A dossier this user's pages show changed in this transaction: renewed now, for this read
-            # (still renewed again after the commit, for the reads that began before it).
-            renewal.early = True
-            _renew(renewal.keys)
     stamp = kept_get(key)
     if stamp is None:
         stamp = uuid.uuid4().hex
         if not kept_add(key, stamp, timeout=None):
             stamp = kept_get(key) or stamp
-    return str(stamp)
+    # A dossier this user's pages show changed in this transaction: a stamp of this transaction's own.
+    private = []
+    for renewal in _pending_renewals(router.db_for_read(Dossier)):
+        if key in renewal.keys:
+            renewal.read = True
+            private.append(renewal.private)
+    return "|".join([str(stamp), *private])
 
 
 def worklist_page_json(user: User, key: str, *, page: int, page_size: int) -> bytes:

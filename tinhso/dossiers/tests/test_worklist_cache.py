@@ -17,7 +17,7 @@ from tinhso.accounts.models import Role
 from tinhso.accounts.tests import factories as people
 from tinhso.dossiers import selectors
 from tinhso.dossiers import transitions as tr
-from tinhso.dossiers.tests.factories import World, at, bind
+from tinhso.dossiers.tests.factories import World, at, bind, world
 from tinhso.dossiers.tests.test_api import bearer
 
 pytestmark = pytest.mark.django_db
@@ -80,26 +80,31 @@ def _kept_stamp(user: Any) -> object:
     return cache.get(selectors._STAMP.format(user.agency_id))
 
 
+def _renewals(callbacks: list[Any]) -> list[Any]:
+    return [c for c in callbacks if isinstance(c, selectors._Renewal)]
+
+
 def assert_stamp_renewed_after_commit_and_for_reads_before(
     user: Any, change: Callable[[], object], capture_on_commit: Any
 ) -> None:
-    """`change` writes nothing to the cache while its transaction runs; its commit callbacks renew the
-    user's worklist stamp; a read of the stamp in the same transaction before them renews it at once."""
+    """`change` writes nothing to the cache while its transaction runs; a read in that transaction gets a
+    stamp of its own (the same for every read until the next change); the commit callbacks renew the
+    user's shared worklist stamp."""
     stamp = selectors._stamp(user)
     with capture_on_commit(execute=False) as callbacks:
         change()
     assert _kept_stamp(user) == stamp, "nothing written to the cache before the commit"
-    renewals = [c for c in callbacks if isinstance(c, selectors._Renewal)]
-    assert len(renewals) == 1, "one renewal after the commit"
+    assert len(_renewals(callbacks)) == 1, "one renewal after the commit"
     before_commit = selectors._stamp(user)  # a read in the same transaction: sees the change
-    assert before_commit != stamp and _kept_stamp(user) == before_commit
-    assert selectors._stamp(user) == before_commit, "renewed early once, not at every read"
+    assert before_commit != stamp and before_commit.startswith(stamp)
+    assert selectors._stamp(user) == before_commit, "kept pages within the transaction, until a change"
+    assert _kept_stamp(user) == stamp, "a read before the commit writes no shared stamp"
     for callback in callbacks:
         callback()
-    assert _kept_stamp(user) not in (stamp, before_commit)
+    assert _kept_stamp(user) not in (None, stamp)
 
 
-def test_the_stamp_is_renewed_after_the_commit_and_for_a_read_before_it(
+def test_the_stamp_is_renewed_after_the_commit_and_a_read_before_it_has_its_own(
     w: World, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.WORKLIST_CACHE_SECONDS = 60
@@ -108,7 +113,7 @@ def test_the_stamp_is_renewed_after_the_commit_and_for_a_read_before_it(
     )
 
 
-def test_a_dossier_saved_twice_in_a_transaction_renews_once_and_a_rollback_none(
+def test_saves_share_a_renewal_until_a_page_is_read_and_a_rollback_takes_its_own_away(
     w: World, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.WORKLIST_CACHE_SECONDS = 60
@@ -117,20 +122,54 @@ def test_a_dossier_saved_twice_in_a_transaction_renews_once_and_a_rollback_none(
         d = w.submit(when="2026-11-02 09:00")
         d.summary = "Sửa tóm tắt / summary edited"
         d.save(update_fields=["summary"])
-    assert len([c for c in callbacks if isinstance(c, selectors._Renewal)]) == 1
-    assert _kept_stamp(w.counter) == stamp, "nothing written before the commit"
-    assert selectors._stamp(w.counter) != stamp, "a read in the same transaction sees the change"
+    assert len(_renewals(callbacks)) == 1, "two saves, one renewal"
+    read = selectors._stamp(w.counter)
+    assert read != stamp
 
-    kept = _kept_stamp(w.counter)
+    # A save after a read: a renewal of its own, and the next read a stamp it has not kept pages under.
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        try:
-            with transaction.atomic():
-                w.submit(when="2026-11-02 09:10")
-                raise RuntimeError("undone")
-        except RuntimeError:
-            pass
-    assert not [c for c in callbacks if isinstance(c, selectors._Renewal)], "gone with the rollback"
-    assert _kept_stamp(w.counter) == kept
+        d.summary = "Sửa lần nữa / edited again"
+        d.save(update_fields=["summary"])
+    assert len(_renewals(callbacks)) == 1
+    after = selectors._stamp(w.counter)
+    assert after not in (stamp, read)
+
+    # Rolled back: its renewal goes with it, and reads after it are back to the stamp before.
+    pending = len(selectors._pending_renewals())
+    try:
+        with transaction.atomic():
+            w.submit(when="2026-11-02 09:10")
+            assert len(selectors._pending_renewals()) == pending + 1, "registered"
+            assert selectors._stamp(w.counter) != after
+            raise RuntimeError("undone")
+    except RuntimeError:
+        pass
+    assert len(selectors._pending_renewals()) == pending, "gone with the rollback"
+    assert selectors._stamp(w.counter) == after
+    assert _kept_stamp(w.counter) == stamp, "no shared stamp written before a commit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_real_commits_a_change_shows_at_once_and_a_rolled_back_one_never(
+    flushable_audit_log: None, reference_data: None, settings: Any
+) -> None:
+    settings.WORKLIST_CACHE_SECONDS = 60
+    cw = world()
+    c, h = Client(), bearer(cw.counter)
+    assert c.get(NEW, headers=h).json()["counts"]["new"] == 0
+    cw.submit(when="2026-11-02 09:00")  # committed: the renewal ran after it
+    assert c.get(NEW, headers=h).json()["counts"]["new"] == 1
+    stamp = _kept_stamp(cw.counter)
+    try:
+        with transaction.atomic():
+            cw.submit(when="2026-11-02 09:10")
+            assert c.get(NEW, headers=h).json()["counts"]["new"] == 2, "the transaction sees its change"
+            raise RuntimeError("undone")
+    except RuntimeError:
+        pass
+    # The page kept inside the transaction is under a stamp no one else uses; the shared one is unchanged.
+    assert _kept_stamp(cw.counter) == stamp
+    assert c.get(NEW, headers=h).json()["counts"]["new"] == 1
 
 
 def test_with_no_keeping_every_page_reads_the_dossiers(w: World, settings: Any) -> None:
