@@ -98,6 +98,7 @@ def _run(selected: list[Benchmark | CpuBenchmark], settings: Settings) -> list[s
                 _django(env)  # on the database, before its server starts: nothing else loads the machine
                 from django.db import connections
 
+                server.checkpoint()
                 try:
                     if not _run_cpu(cpu):
                         failed.append(cpu.name)
@@ -205,6 +206,7 @@ def _run_http(
 ) -> bool:
     """Measure one HTTP benchmark, print it, check it; write its JSON and return True when all went well."""
     seconds = settings.seconds_for(benchmark)
+    server.checkpoint()  # no timed checkpoint, nor the setup's writes, inside the phases
     preflight = _preflight(port, benchmark, workload)
     result = _measure(
         port,
