@@ -22,7 +22,7 @@ mean per request ("both": the median of each round's sum). The notes give the ar
 target: at 25 % of `/health`'s throughput a reception may cost 4 × `/health` + 3 × f in machine time (f: what
 every request costs outside the application, below); what the floor already takes of that, and what is left
 for everything a reception does beyond one row (checks, the catalog, the due time, the code, about 15 rows in
-9 tables, the fee request, the audit chain, the idempotency record, the message, the answer). Over HTTP every
+10 tables, the fee request, the audit chain, the idempotency record, the message, the answer). Over HTTP every
 request also costs the server's HTTP handling and the load generator's client (f, about 0.4 ms here:
 `OUTSIDE_MS`), which this benchmark leaves out on purpose.
 

@@ -1,6 +1,6 @@
 """The kept worklist pages (`selectors.worklist_page_json`): read again without the dossiers, never older
 than them — any change to a dossier of the unit, or of a unit under it, renews the stamp they are kept
-under after the commit, and at once for a read in the same transaction."""
+under after the commit; a read in the same transaction gets a stamp of its own."""
 
 from __future__ import annotations
 
