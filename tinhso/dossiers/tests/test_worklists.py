@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tinhso.dossiers import selectors
 from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.factories import World, at
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +49,45 @@ def test_every_count_equals_the_length_of_its_list_for_every_role(w: World) -> N
     assert selectors.worklist_counts(w.head, now=now)["to_assign"] == 1
     assert selectors.worklist_counts(w.leader, now=now)["to_approve"] == 1
     assert sum(selectors.worklist_counts(w.other_counter, now=now).values()) == 0
+
+
+def test_the_permission_checked_loader_reads_the_dossier_and_what_pages_show_of_it_in_one_statement(
+    w: World,
+) -> None:
+    d = w.received(when="2026-03-02 09:00")
+    with CaptureQueriesContext(connection) as queries:
+        loaded = selectors.dossier_get_for_user(w.counter, d.code)
+    # The dossier with its relations in one statement; the visibility check is the other.
+    assert len(queries.captured_queries) == 2
+    orm = Dossier.objects.select_related(
+        "agency__parent", "agency__commune", "procedure", "procedure_version", "holder", "current_step"
+    ).get(pk=d.pk)
+    with CaptureQueriesContext(connection) as queries:
+        shown = (
+            loaded.agency.code,
+            loaded.agency.parent and loaded.agency.parent.code,
+            loaded.agency.commune and loaded.agency.commune.name,
+            loaded.procedure.code,
+            loaded.procedure_version.name,
+            loaded.holder and loaded.holder.username,
+            loaded.current_step and loaded.current_step.order,
+            loaded.received_by and loaded.received_by.username,
+        )
+    assert not queries.captured_queries, "the relations came with the dossier"
+    assert shown[:7] == (
+        orm.agency.code,
+        orm.agency.parent and orm.agency.parent.code,
+        orm.agency.commune and orm.agency.commune.name,
+        orm.procedure.code,
+        orm.procedure_version.name,
+        orm.holder and orm.holder.username,
+        orm.current_step and orm.current_step.order,
+    )
+    assert shown[7] == w.counter.username
+    assert {f.attname: getattr(loaded, f.attname) for f in Dossier._meta.concrete_fields} == {
+        f.attname: getattr(orm, f.attname) for f in Dossier._meta.concrete_fields
+    }
+    with pytest.raises(selectors.DossierNotFound):
+        selectors.dossier_get_for_user(w.counter, d.code + "9")
+    with pytest.raises(PermissionDenied):
+        selectors.dossier_get_for_user(w.other_counter, d.code)
