@@ -474,11 +474,11 @@ def _papers_create(
     if write:
         rows.insert(made)
         for row in made:
-            _prefetched(row, "files", [])  # new: no files yet
+            prefetched(row, "files", [])  # new: no files yet
     return made
 
 
-def _prefetched(instance: Any, name: str, found: Sequence[Any]) -> None:
+def prefetched(instance: Any, name: str, found: Sequence[Any]) -> None:
     """Hand `instance.<name>.all()` these rows, as `prefetch_related` would, without a query: what a
     transition has just written, for the caller to show."""
     qs = getattr(instance, name).all()  # lazy: not run
@@ -865,10 +865,10 @@ def receive_at_counter(
         raise _codes_used_up()
     # What the caller shows next (the API's answer, the receipt) without reading it back.
     for row in paper_rows:
-        _prefetched(row, "files", [])  # new: no files yet
-    _prefetched(d, "papers", paper_rows)
-    _prefetched(d, "steps", steps)
-    _prefetched(d, "events", events)
+        prefetched(row, "files", [])  # new: no files yet
+    prefetched(d, "papers", paper_rows)
+    prefetched(d, "steps", steps)
+    prefetched(d, "events", events)
     return d
 
 

@@ -4,6 +4,7 @@ leave nothing behind; only those who may add papers can, and only they can downl
 from __future__ import annotations
 
 import io
+import json
 import os
 from typing import Any
 
@@ -16,8 +17,10 @@ from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
 from tinhso.accounts.api_auth import api_token_create
+from tinhso.dossiers import transitions as tr
+from tinhso.dossiers.api import UtcJSONEncoder, _name, dossier_payload
 from tinhso.dossiers.models import Dossier, PaperFile
-from tinhso.dossiers.tests.factories import World
+from tinhso.dossiers.tests.factories import World, at
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +157,22 @@ def test_only_those_who_may_add_papers_can_and_not_once_the_dossier_is_closed(
     tr.withdraw(d, actor=w.counter, reason="Người nộp rút")
     assert upload(client, d, jpeg(), "a.jpg", bearer(w.counter)).status_code == 409
     assert PaperFile.objects.count() == 0
+
+
+def test_the_dossier_read_back_answers_as_the_orm_reads_it_files_assignees_and_events_included(
+    client: Client, w: World
+) -> None:
+    d = w.received(when="2026-03-02 09:00")
+    headers = bearer(w.counter)
+    assert upload(client, d, jpeg(), "anh-1.jpg", headers).status_code == 201
+    assert upload(client, d, pdf(), "ban-sao.pdf", headers).status_code == 201
+    d = tr.hand_over(d, actor=w.counter, to=w.head, at=at("2026-03-02 10:00"))
+    d = tr.assign(d, actor=w.head, assignee=w.specialist, at=at("2026-03-02 10:30"))
+    read = client.get(f"/api/dossiers/{d.code}", headers=headers).json()
+    assert read["papers"][0]["files"] == 2
+    assert [s["assignee"] for s in read["steps"][:2]] == [_name(w.counter), _name(w.specialist)]
+    assert [e["action"] for e in read["events"]] == ["submit", "receive", "hand_over", "assign"]
+
+    # The same dossier with its rows prefetched by the ORM, in the models' order: the same answer.
+    orm = Dossier.objects.prefetch_related("papers__files", "steps__assignee", "events").get(pk=d.pk)
+    assert read == json.loads(json.dumps(dossier_payload(orm, w.counter), cls=UtcJSONEncoder))
