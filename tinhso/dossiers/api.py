@@ -72,29 +72,24 @@ def _name(user: User | None) -> str:
     return (user.full_name or user.get_username()) if user else ""
 
 
-def _handed_over(instance: Any, name: str) -> bool:
-    return name in getattr(instance, "_prefetched_objects_cache", ())
-
-
 def _answer_rows(d: Dossier) -> tuple[list[DossierPaper], list[DossierStep], list[DossierEvent]]:
-    """The dossier's papers with their files, its steps with their assignees and its events, in the models'
-    order, as the answer shows them and handed to the instance as `prefetch_related` would: what a
-    transition handed over already (a dossier just created comes with its papers, steps and events:
-    `transitions.receive_at_counter`), the rest read by hand-built statements (core.rows: the ORM's queries
-    and prefetching were most of a dossier read's time)."""
-    if _handed_over(d, "papers"):
+    """The dossier's papers (each with its files handed over), its steps with their assignees and its
+    events, in the models' order, as the answer shows them: what a transition handed over already (a
+    dossier just created comes with its papers, steps and events: `transitions.receive_at_counter`), the
+    rest read by hand-built statements (core.rows: the ORM's queries and prefetching were most of a dossier
+    read's time). The dossier itself is left as it was."""
+    if tr.handed_over(d, "papers"):
         papers = list(d.papers.all())
     else:
         papers = rows.select(DossierPaper, {"dossier_id": d.pk}, order_by=("order", "id"))
-        tr.prefetched(d, "papers", papers)
-    unread = [p for p in papers if not _handed_over(p, "files")]
+    unread = [p for p in papers if not tr.handed_over(p, "files")]
     if unread:
         files: dict[int, list[PaperFile]] = {p.pk: [] for p in unread}
         for row in rows.select(PaperFile, {"paper_id": list(files)}, order_by=("id",)):
             files[row.paper_id].append(row)
         for p in unread:
             tr.prefetched(p, "files", files[p.pk])
-    if _handed_over(d, "steps"):
+    if tr.handed_over(d, "steps"):
         steps = list(d.steps.all())
         if not all(s.assignee_id is None or DossierStep.assignee.is_cached(s) for s in steps):
             prefetch_related_objects(steps, "assignee")
@@ -102,12 +97,10 @@ def _answer_rows(d: Dossier) -> tuple[list[DossierPaper], list[DossierStep], lis
         steps = rows.select(
             DossierStep, {"dossier_id": d.pk}, order_by=("order", "id"), related=("assignee",)
         )
-        tr.prefetched(d, "steps", steps)
-    if _handed_over(d, "events"):
+    if tr.handed_over(d, "events"):
         events = list(d.events.all())
     else:
         events = rows.select(DossierEvent, {"dossier_id": d.pk}, order_by=("seq",))
-        tr.prefetched(d, "events", events)
     return papers, steps, events
 
 

@@ -67,6 +67,8 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
 def dossier_get_for_user(user: User, code: str) -> Dossier:
     """The dossier if the user may see it. An unknown code and a forbidden one look the same to the
     caller's caller (404), so codes cannot be probed; the distinction is kept for logs."""
+    if "\x00" in code:  # no such code; PostgreSQL refuses the character in a parameter (a 500, not a 404)
+        raise DossierNotFound(code)
     # One hand-built statement (core.rows: what `select_related` gives, without compiling the ORM's query on
     # every page and API read; prepared on PostgreSQL).
     found = rows.select(

@@ -479,14 +479,23 @@ def _papers_create(
 
 
 def prefetched(instance: Any, name: str, found: Sequence[Any]) -> None:
-    """Hand `instance.<name>.all()` these rows, as `prefetch_related` would, without a query: what a
-    transition has just written, for the caller to show."""
-    qs = getattr(instance, name).all()  # lazy: not run
+    """Hand `instance.<name>.all()` these rows (of a reverse foreign key), as `prefetch_related` would,
+    without a query — what a transition has just written, or what a reader has just read (core.rows), for
+    the caller to show — and each row its parent (`row.<field>` is `instance`, no query either)."""
+    manager = getattr(instance, name)
+    qs = manager.all()  # lazy: not run
     qs._result_cache = list(found)
     qs._prefetch_done = True
+    for row in qs._result_cache:
+        manager.field.set_cached_value(row, instance)
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[name] = qs
+
+
+def handed_over(instance: Any, name: str) -> bool:
+    """Whether `instance.<name>.all()` is served without a query (`prefetched`, `prefetch_related`)."""
+    return name in getattr(instance, "_prefetched_objects_cache", ())
 
 
 @dataclass(frozen=True)

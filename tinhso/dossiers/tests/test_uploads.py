@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from tinhso.accounts.api_auth import api_token_create
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.api import UtcJSONEncoder, _name, dossier_payload
-from tinhso.dossiers.models import Dossier, PaperFile
+from tinhso.dossiers.models import Dossier, DossierEvent, DossierPaper, DossierStep, PaperFile
 from tinhso.dossiers.tests.factories import World, at
 
 pytestmark = pytest.mark.django_db
@@ -164,14 +164,36 @@ def test_the_dossier_read_back_answers_as_the_orm_reads_it_files_assignees_and_e
 ) -> None:
     d = w.received(when="2026-03-02 09:00")
     headers = bearer(w.counter)
-    assert upload(client, d, jpeg(), "anh-1.jpg", headers).status_code == 201
-    assert upload(client, d, pdf(), "ban-sao.pdf", headers).status_code == 201
+    first = d.papers.get()
+    # A second paper put before the first (a lower order, a higher key): the models' order, not the keys'.
+    second = DossierPaper.objects.create(dossier=d, order=0, name="Bản sao CCCD", kind="copy")
+    for paper, content, name in (
+        (first, jpeg(), "anh-1.jpg"),
+        (first, pdf(), "ban-sao.pdf"),
+        (second, pdf(1), "cccd.pdf"),
+    ):
+        answer = client.post(
+            f"/api/dossiers/{d.code}/papers/{paper.pk}/files",
+            {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")},
+            headers=headers,
+        )
+        assert answer.status_code == 201, answer.content
     d = tr.hand_over(d, actor=w.counter, to=w.head, at=at("2026-03-02 10:00"))
     d = tr.assign(d, actor=w.head, assignee=w.specialist, at=at("2026-03-02 10:30"))
+    # Orders and sequence numbers that disagree with the keys, as an edited process or a renumbering could:
+    # the second paper before the first (a lower order, a higher key), the first step last, the first event.
+    DossierPaper.objects.filter(pk=first.pk).update(order=5)
+    DossierPaper.objects.filter(pk=second.pk).update(order=1)
+    steps = list(d.steps.all())
+    DossierStep.objects.filter(pk=steps[0].pk).update(order=99)
+    DossierEvent.objects.filter(dossier=d, seq=1).update(seq=99)
+
     read = client.get(f"/api/dossiers/{d.code}", headers=headers).json()
-    assert read["papers"][0]["files"] == 2
-    assert [s["assignee"] for s in read["steps"][:2]] == [_name(w.counter), _name(w.specialist)]
-    assert [e["action"] for e in read["events"]] == ["submit", "receive", "hand_over", "assign"]
+    assert [(p["name"], p["files"]) for p in read["papers"]] == [(second.name, 1), (first.name, 2)]
+    assert [s["order"] for s in read["steps"]] == [*sorted(s.order for s in steps[1:]), 99]
+    assert [s["assignee"] for s in read["steps"]][-1] == _name(w.counter)
+    assert _name(w.specialist) in [s["assignee"] for s in read["steps"]]
+    assert [e["seq"] for e in read["events"]] == [2, 3, 4, 99]
 
     # The same dossier with its rows prefetched by the ORM, in the models' order: the same answer.
     orm = Dossier.objects.prefetch_related("papers__files", "steps__assignee", "events").get(pk=d.pk)

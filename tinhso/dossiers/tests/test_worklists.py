@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -51,43 +53,37 @@ def test_every_count_equals_the_length_of_its_list_for_every_role(w: World) -> N
     assert sum(selectors.worklist_counts(w.other_counter, now=now).values()) == 0
 
 
+RELATED = ("agency", "procedure", "procedure_version", "holder", "current_step", "received_by")
+
+
+def _fields(obj: Any) -> dict[str, Any] | None:
+    return (
+        None if obj is None else {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+    )
+
+
+@pytest.mark.parametrize("received", [True, False], ids=["received", "submitted: no holder, step, receiver"])
 def test_the_permission_checked_loader_reads_the_dossier_and_what_pages_show_of_it_in_one_statement(
-    w: World,
+    w: World, received: bool
 ) -> None:
-    d = w.received(when="2026-03-02 09:00")
+    d = w.received(when="2026-03-02 09:00") if received else w.submit(when="2026-03-02 09:00")
     with CaptureQueriesContext(connection) as queries:
         loaded = selectors.dossier_get_for_user(w.counter, d.code)
     # The dossier with its relations in one statement; the visibility check is the other.
     assert len(queries.captured_queries) == 2
-    orm = Dossier.objects.select_related(
-        "agency__parent", "agency__commune", "procedure", "procedure_version", "holder", "current_step"
-    ).get(pk=d.pk)
+    assert loaded._state.adding is False and loaded._state.db == "default"
+    orm = Dossier.objects.select_related(*RELATED, "agency__parent", "agency__commune").get(pk=d.pk)
     with CaptureQueriesContext(connection) as queries:
-        shown = (
-            loaded.agency.code,
-            loaded.agency.parent and loaded.agency.parent.code,
-            loaded.agency.commune and loaded.agency.commune.name,
-            loaded.procedure.code,
-            loaded.procedure_version.name,
-            loaded.holder and loaded.holder.username,
-            loaded.current_step and loaded.current_step.order,
-            loaded.received_by and loaded.received_by.username,
-        )
+        got = {name: _fields(getattr(loaded, name)) for name in RELATED}
+        got_agency = (_fields(loaded.agency.parent), _fields(loaded.agency.commune))
     assert not queries.captured_queries, "the relations came with the dossier"
-    assert shown[:7] == (
-        orm.agency.code,
-        orm.agency.parent and orm.agency.parent.code,
-        orm.agency.commune and orm.agency.commune.name,
-        orm.procedure.code,
-        orm.procedure_version.name,
-        orm.holder and orm.holder.username,
-        orm.current_step and orm.current_step.order,
-    )
-    assert shown[7] == w.counter.username
-    assert {f.attname: getattr(loaded, f.attname) for f in Dossier._meta.concrete_fields} == {
-        f.attname: getattr(orm, f.attname) for f in Dossier._meta.concrete_fields
-    }
+    assert got == {name: _fields(getattr(orm, name)) for name in RELATED}
+    assert got_agency == (_fields(orm.agency.parent), _fields(orm.agency.commune))
+    assert (got["received_by"] is None, got["current_step"] is None) == (not received, not received)
+    assert _fields(loaded) == _fields(orm)
     with pytest.raises(selectors.DossierNotFound):
         selectors.dossier_get_for_user(w.counter, d.code + "9")
+    with pytest.raises(selectors.DossierNotFound):
+        selectors.dossier_get_for_user(w.counter, d.code + "\x00")
     with pytest.raises(PermissionDenied):
         selectors.dossier_get_for_user(w.other_counter, d.code)
