@@ -35,7 +35,6 @@ from __future__ import annotations
 import os
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -122,7 +121,7 @@ def run() -> CpuReport:
                 data=request.body,
                 content_type=headers["Content-Type"],
                 HTTP_AUTHORIZATION=headers["Authorization"],
-                HTTP_IDEMPOTENCY_KEY=headers.get("Idempotency-Key", uuid.uuid4().hex),
+                HTTP_IDEMPOTENCY_KEY=headers["Idempotency-Key"],
             ).status_code
         )
 

@@ -72,36 +72,41 @@ def _name(user: User | None) -> str:
     return (user.full_name or user.get_username()) if user else ""
 
 
+def _within(relation: Any) -> list[str]:
+    """The child model's own order among one parent's rows: its `Meta.ordering` without the parent."""
+    return [o for o in relation.field.model._meta.ordering if o != relation.field.name]
+
+
+def _children(parent: Any, name: str, *, related: tuple[str, ...] = ()) -> list[Any]:
+    """`parent.<name>.all()` (a reverse foreign key): the rows a transition handed over, else read by one
+    hand-built statement (core.rows), in the model's order."""
+    if tr.handed_over(parent, name):
+        return list(getattr(parent, name).all())
+    relation = getattr(type(parent), name)
+    return rows.select(
+        relation.field.model, {relation.field.attname: parent.pk}, order_by=_within(relation), related=related
+    )
+
+
 def _answer_rows(d: Dossier) -> tuple[list[DossierPaper], list[DossierStep], list[DossierEvent]]:
     """The dossier's papers (each with its files handed over), its steps with their assignees and its
-    events, in the models' order, as the answer shows them: what a transition handed over already (a
-    dossier just created comes with its papers, steps and events: `transitions.receive_at_counter`), the
-    rest read by hand-built statements (core.rows: the ORM's queries and prefetching were most of a dossier
-    read's time). The dossier itself is left as it was."""
-    if tr.handed_over(d, "papers"):
-        papers = list(d.papers.all())
-    else:
-        papers = rows.select(DossierPaper, {"dossier_id": d.pk}, order_by=("order", "id"))
+    events, as the answer shows them: what a transition handed over already (a dossier just created comes
+    with its papers, steps and events: `transitions.receive_at_counter`), the rest read by hand-built
+    statements (core.rows: the ORM's queries and prefetching were most of a dossier read's time), the files
+    of all papers in one. The dossier itself is left as it was."""
+    papers: list[DossierPaper] = _children(d, "papers")
     unread = [p for p in papers if not tr.handed_over(p, "files")]
     if unread:
         files: dict[int, list[PaperFile]] = {p.pk: [] for p in unread}
-        for row in rows.select(PaperFile, {"paper_id": list(files)}, order_by=("id",)):
+        order = _within(DossierPaper.files)
+        for row in rows.select(PaperFile, {"paper_id": list(files)}, order_by=order):
             files[row.paper_id].append(row)
         for p in unread:
             tr.prefetched(p, "files", files[p.pk])
-    if tr.handed_over(d, "steps"):
-        steps = list(d.steps.all())
-        if not all(s.assignee_id is None or DossierStep.assignee.is_cached(s) for s in steps):
-            prefetch_related_objects(steps, "assignee")
-    else:
-        steps = rows.select(
-            DossierStep, {"dossier_id": d.pk}, order_by=("order", "id"), related=("assignee",)
-        )
-    if tr.handed_over(d, "events"):
-        events = list(d.events.all())
-    else:
-        events = rows.select(DossierEvent, {"dossier_id": d.pk}, order_by=("seq",))
-    return papers, steps, events
+    steps: list[DossierStep] = _children(d, "steps", related=("assignee",))
+    if not all(s.assignee_id is None or DossierStep.assignee.is_cached(s) for s in steps):
+        prefetch_related_objects(steps, "assignee")  # handed over without them
+    return papers, steps, _children(d, "events")
 
 
 def dossier_payload(d: Dossier, user: User) -> dict[str, Any]:
