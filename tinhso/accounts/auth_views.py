@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 
-from tinhso.accounts import oidc, services, two_factor
+from tinhso.accounts import login_audit, oidc, services, two_factor
 from tinhso.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -231,5 +231,6 @@ def vneid_callback(request: HttpRequest) -> HttpResponse:
         )
     except services.ExternalLoginRefused as exc:
         return _vneid_error(request, exc.message, status=403)
+    setattr(request, login_audit.METHOD_ATTRIBUTE, "vneid")  # the audit entry says how (login_audit.py)
     login(request, user, backend="tinhso.accounts.backends.IdentifierBackend")
     return redirect(entry["next"])

@@ -52,6 +52,15 @@ def verify(*, user: User, token: str, request: HttpRequest) -> TOTPDevice | None
     per device (exponential back-off) and refuses a token already used (replay)."""
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(token):
+            audit_record(
+                event="user.two_factor_verified",
+                target_type="accounts.user",
+                target_id=user.pk,
+                actor_id=user.pk,
+                actor_label=user.get_username(),
+                agency_code=user.agency.code if user.agency else "",
+                new={"device": device.pk},
+            )
             return device
     audit_record(
         event="user.two_factor_failed",

@@ -1,0 +1,140 @@
+"""Every login, logout and failed login is in the audit log (login_audit.py), and the chain still verifies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tinhso.accounts.models import Role
+from tinhso.accounts.tests import factories
+from tinhso.accounts.tests.test_login import _token
+from tinhso.accounts.tests.test_oidc import DEFAULT_NATIONAL_ID, _back_from_provider
+from tinhso.core.audit import audit_verify
+from tinhso.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/login/"
+BROWSER = "Mozilla/5.0 (Linux; Android 14) Chrome/126.0"
+
+
+def _entries(*events: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(event__in=events).order_by("seq"))
+
+
+def _new(entry: AuditEntry) -> dict[str, Any]:
+    assert isinstance(entry.new, dict)
+    return entry.new
+
+
+def test_a_password_login_and_the_logout_are_audited_with_the_address_and_browser(client, reference_data):
+    user = factories.citizen(phone="0912345678")
+    res = client.post(
+        LOGIN,
+        {"username": "0912 345 678", "password": factories.PASSWORD},
+        HTTP_USER_AGENT=BROWSER,
+        REMOTE_ADDR="203.113.7.9",
+    )
+    assert res.status_code == 302
+    client.post(reverse("accounts:logout"), REMOTE_ADDR="203.113.7.9")
+
+    login, logout = _entries("user.logged_in", "user.logged_out")
+    assert (login.event, login.target_type, login.target_id) == (
+        "user.logged_in",
+        "accounts.user",
+        str(user.pk),
+    )
+    assert (login.actor_id, login.actor_label) == (user.pk, user.username)
+    assert login.new == {"method": "password", "ip": "203.113.7.9", "user_agent": BROWSER}
+    assert (logout.event, logout.target_id, logout.actor_id) == ("user.logged_out", str(user.pk), user.pk)
+    assert logout.new == {"ip": "203.113.7.9"}
+    assert not _entries("user.login_failed")
+    assert audit_verify().ok
+
+
+def test_an_officials_login_carries_the_agency_and_the_second_factor_is_audited(
+    client, settings, reference_data
+):
+    settings.TINHSO_REQUIRE_OFFICIAL_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    official = factories.official(roles=(Role.COUNTER_OFFICER,))
+    assert official.agency is not None
+    device = TOTPDevice.objects.create(user=official, name="phone", confirmed=True)
+    client.post(LOGIN, {"username": official.username, "password": factories.PASSWORD})
+    client.post(
+        reverse("accounts:two_factor_verify"), {"token": "000000" if _token(device) != "000000" else "1"}
+    )
+    device.refresh_from_db()
+    res = client.post(reverse("accounts:two_factor_verify"), {"token": _token(device)})
+    assert res.status_code == 302
+
+    login, failed, verified = _entries("user.logged_in", "user.two_factor_failed", "user.two_factor_verified")
+    assert login.agency_code == official.agency.code != ""
+    assert (failed.event, verified.event) == ("user.two_factor_failed", "user.two_factor_verified")
+    assert verified.target_id == str(official.pk) and verified.new == {"device": device.pk}
+    assert verified.agency_code == official.agency.code
+
+
+def test_a_failed_login_names_the_account_but_never_what_was_typed(client, reference_data):
+    user = factories.citizen(phone="0912345678", national_id="001190012345")
+    for typed in ("0912 345 678", "001190012345"):
+        assert client.post(LOGIN, {"username": typed, "password": "sai-mat-khau"}).status_code == 200
+
+    entries = _entries("user.login_failed")
+    assert [e.target_id for e in entries] == [str(user.pk)] * 2
+    for entry in entries:
+        assert entry.actor_id is None and entry.actor_label == "anonymous"
+        assert entry.new == {"ip": "127.0.0.1", "known_account": True, "locked": False}
+        stored = json.dumps([entry.old, entry.new, entry.target_id, entry.actor_label])
+        assert "0912" not in stored and "001190012345" not in stored and "sai-mat-khau" not in stored
+    assert not _entries("user.logged_in")
+
+
+def test_an_unknown_identifier_is_audited_without_it(client, reference_data):
+    typed = "mat-khau-go-nham-o-day"  # a password typed into the wrong box
+    assert client.post(LOGIN, {"username": typed, "password": "x"}).status_code == 200
+    (entry,) = _entries("user.login_failed")
+    assert entry.target_id == "" and entry.new == {"ip": "127.0.0.1", "known_account": False, "locked": False}
+    assert typed not in json.dumps([entry.new, entry.target_id])
+
+
+def test_the_attempt_that_locks_and_those_refused_while_locked_say_so(client, reference_data):
+    user = factories.citizen()
+    for _ in range(4):
+        assert client.post(LOGIN, {"username": user.username, "password": "sai"}).status_code == 200
+    assert client.post(LOGIN, {"username": user.username, "password": "sai"}).status_code == 429
+    # The right password while locked: refused, and audited as a failure, not a login.
+    assert client.post(LOGIN, {"username": user.username, "password": factories.PASSWORD}).status_code == 429
+
+    entries = _entries("user.login_failed", "user.logged_in")
+    assert [e.event for e in entries] == ["user.login_failed"] * 6
+    assert [_new(e)["locked"] for e in entries] == [False] * 4 + [True, True]
+    assert {e.target_id for e in entries} == {str(user.pk)}
+    assert audit_verify().ok
+
+
+def test_a_vneid_login_is_audited_as_such(client, vneid, reference_data):
+    res = client.get(_back_from_provider(client, vneid), follow=True)
+    user = res.context["user"]
+    assert user.is_authenticated and user.national_id == DEFAULT_NATIONAL_ID
+    (login,) = _entries("user.logged_in")
+    assert login.target_id == str(user.pk) and _new(login)["method"] == "vneid"
+
+
+def test_the_admin_sites_own_login_is_audited(client, reference_data):
+    official = factories.official(roles=(Role.SYSTEM_ADMIN,))
+    res = client.post(
+        reverse("admin:login"),
+        {"username": official.username, "password": factories.PASSWORD, "next": "/admin/"},
+    )
+    assert res.status_code == 302
+    (login,) = _entries("user.logged_in")
+    assert login.target_id == str(official.pk) and _new(login)["method"] == "password"
+
+
+def test_a_logout_without_a_session_writes_nothing(client, reference_data):
+    client.post(reverse("accounts:logout"))
+    assert not _entries("user.logged_out")
