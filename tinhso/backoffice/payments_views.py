@@ -1,5 +1,6 @@
-"""Officials' pages for fees: a dossier's payments at the counter (the VietQR to show the applicant, an
-exemption with its legal ground, a cancellation), the reconciliation queue, and the statement upload.
+"""Officials' pages for fees: a dossier's payments at the counter (the VietQR to show the applicant, cash
+taken at the counter, an exemption with its legal ground, a cancellation), the reconciliation queue, and the
+statement upload.
 
 Thin views: the loaders check who may see what, the services decide (and refuse with a message). Showing a
 VietQR code never marks a fee paid (PAY-2): only the bank's statement or feed does.
@@ -47,6 +48,7 @@ def dossier_payments(request: HttpRequest, code: str) -> HttpResponse:
                 "reference": grouped(r.reference),
                 "qr_svg": vietqr.qr_svg(payload) if payload else "",
                 "payments": paid,
+                "may_take_cash": r.status in OUTSTANDING and services.official_may_handle(user, r.agency),
                 "may_close": (
                     r.status in OUTSTANDING
                     and not r.paid_vnd
@@ -79,6 +81,37 @@ def payment_exempt(request: HttpRequest, code: str, reference: str) -> HttpRespo
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã ghi nhận miễn khoản thu %(ref)s.") % {"ref": r.reference})
+    return redirect("backoffice:dossier_payments", code=d.code)
+
+
+def _whole_dong(raw: str) -> int | None:
+    """A whole amount of đồng as an official types it ("20.000", "20 000", "20000"), else None."""
+    digits = raw.strip().replace(".", "").replace(",", "").replace(" ", "").replace("\u00a0", "")
+    return int(digits) if digits.isdigit() and len(digits) <= 13 else None
+
+
+@official_required
+@require_POST
+def payment_cash(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    """*Thu tiền mặt*: the official took cash for this request at the counter."""
+    d, r = _dossier_request(request, code, reference)
+    amount = _whole_dong(request.POST.get("amount_vnd", ""))
+    expected = _whole_dong(request.POST.get("paid_vnd", ""))
+    if amount is None or expected is None:
+        messages.error(
+            request, _("Nhập số tiền đã thu bằng số đồng, ví dụ 20.000. / Enter the amount in whole đồng.")
+        )
+        return redirect("backoffice:dossier_payments", code=d.code)
+    try:
+        match = fees.fee_cash(d, r, amount_vnd=amount, expected_paid_vnd=expected, actor=_user(request))
+    except Refusal as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Đã ghi nhận thu tiền mặt %(amount)s cho khoản thu %(ref)s; in biên lai cho người nộp.")
+            % {"amount": f"{match.amount_vnd:,}".replace(",", ".") + " đồng", "ref": r.reference},
+        )
     return redirect("backoffice:dossier_payments", code=d.code)
 
 

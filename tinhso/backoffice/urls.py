@@ -33,6 +33,11 @@ urlpatterns = [
         name="payment_exempt",
     ),
     path(
+        "backoffice/dossiers/<str:code>/payments/<str:reference>/cash/",
+        payments_views.payment_cash,
+        name="payment_cash",
+    ),
+    path(
         "backoffice/dossiers/<str:code>/payments/<str:reference>/cancel/",
         payments_views.payment_cancel,
         name="payment_cancel",

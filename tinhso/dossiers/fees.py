@@ -184,6 +184,19 @@ def fee_exempt(d: Dossier, request: PaymentRequest, *, ground: str, actor: User)
     return payments.payment_request_exempt(request, ground=ground, actor=actor)
 
 
+def fee_cash(
+    d: Dossier, request: PaymentRequest, *, amount_vnd: int, expected_paid_vnd: int, actor: User
+) -> PaymentMatch:
+    """*Thu tiền mặt*: an official takes cash at the counter for one of the dossier's requests
+    (`payments.payment_cash_record`: at most what is due, refused when the request changed meanwhile). Paid in
+    full, a dossier paused for it resumes on commit."""
+    if request.subject_key != d.code:
+        raise payments.PaymentError(_("Khoản thu không thuộc hồ sơ này. / Not this dossier's request."))
+    return payments.payment_cash_record(
+        request, amount_vnd=amount_vnd, expected_paid_vnd=expected_paid_vnd, actor=actor
+    )
+
+
 @dataclass(frozen=True)
 class ReceiptPayment:
     """What Mẫu 01 prints of the reception fee: item 7's text, and while it is due by transfer its VietQR

@@ -230,10 +230,22 @@ class BankTransaction(models.Model):
         return f"{self.bank_bin}/{self.transaction_id}: {self.amount_vnd:,}"
 
 
-class PaymentMatch(models.Model):
-    """A transaction applied to a request: automatically by its reference, or by an official."""
+class PaymentMethod(models.TextChoices):
+    TRANSFER = "transfer", _("Chuyển khoản (VietQR)")
+    CASH = "cash", _("Tiền mặt tại quầy")
 
-    transaction = models.OneToOneField(BankTransaction, on_delete=models.PROTECT, related_name="match")
+
+class PaymentMatch(models.Model):
+    """A payment applied to a request: a bank transaction, matched automatically by its reference or by an
+    official; or cash taken at the counter by an official (`method` cash: no transaction, `matched_by` the
+    official who took it, `matched_at` when)."""
+
+    transaction = models.OneToOneField(
+        BankTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="match"
+    )
+    method = models.CharField(
+        _("hình thức nộp"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.TRANSFER
+    )
     request = models.ForeignKey(PaymentRequest, on_delete=models.PROTECT, related_name="matches")
     amount_vnd = models.PositiveBigIntegerField()
     matched_at = models.DateTimeField()
@@ -245,9 +257,22 @@ class PaymentMatch(models.Model):
 
     class Meta:
         ordering = ["matched_at", "id"]
+        constraints = [
+            # A transfer is a bank transaction; cash has none, names who took it, and is never a duplicate
+            # (the counter refuses money beyond what is due: services.payment_cash_record).
+            models.CheckConstraint(
+                condition=(
+                    models.Q(method="transfer", transaction__isnull=False)
+                    | models.Q(
+                        method="cash", transaction__isnull=True, matched_by__isnull=False, duplicate=False
+                    )
+                ),
+                name="payment_match_method",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.transaction_id} → {self.request_id}"
+        return f"{self.transaction_id or self.method} → {self.request_id}"
 
 
 class IssueKind(models.TextChoices):

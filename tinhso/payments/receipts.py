@@ -2,10 +2,11 @@
 
 One receipt per payment applied to a request (a `PaymentMatch` that is not a duplicate): payer, what was
 paid for, the payment reference, the amount in figures and in words, how and when it was paid, the bank's
-transaction id. Decree 123/2020/NĐ-CP makes fee receipts (*biên lai thu phí, lệ phí*) documents that may be
-electronic; its prescribed fields (form symbol, series, the collecting organisation's tax code) are
-**[unverified]** here and printed only as far as we hold them. The receipt is drawn again on request from the
-records (never stored), so it cannot disagree with them; the same records give the same bytes.
+transaction id (a transfer) or the official who took it (cash at the counter). Decree 123/2020/NĐ-CP
+makes fee receipts (*biên lai thu phí, lệ phí*) documents that may be electronic; its prescribed fields
+(form symbol, series, the collecting organisation's tax code) are **[unverified]** here and printed only as
+far as we hold them. The receipt is drawn again on request from the records (never stored), so it cannot
+disagree with them; the same records give the same bytes.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def render_receipt(match: PaymentMatch) -> bytes:
         raise ValueError("a duplicate payment gets no receipt")
     request = match.request
     tx = match.transaction
+    paid_at = tx.booked_at if tx is not None else match.matched_at
     agency = request.agency
     parent = agency.parent.name if agency.parent_id and agency.parent else ""
     number = receipt_number(match)
@@ -106,7 +108,7 @@ def render_receipt(match: PaymentMatch) -> bytes:
             width=_WIDTH,
             agency_lines=[parent, agency.name] if parent else [agency.name],
             number_line=f"Số: {number}",
-            place_date_line=pdf.vn_date(tx.booked_at).capitalize(),
+            place_date_line=pdf.vn_date(paid_at).capitalize(),
             left_extra=[Spacer(1, 2), pdf.qr_code(number, size=15 * mm)],
         ),
         Spacer(1, 4 * mm),
@@ -126,19 +128,37 @@ def render_receipt(match: PaymentMatch) -> bytes:
             _line("Số tiền nhận được", pdf.dong(match.amount_vnd)),
             _line("Số tiền nộp thừa (hoàn trả)", pdf.dong(match.amount_vnd - collected)),
         ]
-    story += [
-        _line("Hình thức nộp", "Chuyển khoản (VietQR)"),
-        _line("Mã giao dịch ngân hàng", tx.transaction_id),
-        _line("Thời điểm ghi có", pdf.vn_datetime(tx.booked_at)),
-        # The account the money reached (the request's, unless an official matched it by hand).
-        _line(
-            "Tài khoản nhận", f"{tx.account.account_number} ({tx.account.bank_name or tx.account.bank_bin})"
-        ),
-    ]
+    if tx is not None:
+        story += [
+            _line("Hình thức nộp", "Chuyển khoản (VietQR)"),
+            _line("Mã giao dịch ngân hàng", tx.transaction_id),
+            _line("Thời điểm ghi có", pdf.vn_datetime(tx.booked_at)),
+            # The account the money reached (the request's, unless an official matched it by hand).
+            _line(
+                "Tài khoản nhận",
+                f"{tx.account.account_number} ({tx.account.bank_name or tx.account.bank_bin})",
+            ),
+        ]
+    else:  # cash taken at the counter (services.payment_cash_record): who took it, and when
+        taker = match.matched_by
+        story += [
+            _line("Hình thức nộp", "Tiền mặt tại quầy"),
+            _line("Người thu", str(taker) if taker is not None else ""),
+            _line("Thời điểm thu", pdf.vn_datetime(match.matched_at)),
+        ]
     story += [
         Spacer(1, 4 * mm),
         pdf.signatures(
-            [pdf.Signature("Đơn vị thu", hint="(Biên lai điện tử, lập tự động khi nhận được tiền)")],
+            [
+                pdf.Signature(
+                    "Đơn vị thu",
+                    hint=(
+                        "(Biên lai điện tử, lập tự động khi nhận được tiền)"
+                        if tx is not None
+                        else "(Biên lai điện tử, lập khi cán bộ ghi nhận đã thu)"
+                    ),
+                )
+            ],
             width=_WIDTH,
             gap=6 * mm,
         ),

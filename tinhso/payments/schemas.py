@@ -6,9 +6,10 @@ from ninja import Schema
 
 
 class PaymentOut(Schema):
-    transaction_id: str
+    method: str  # "transfer" (a bank transaction) or "cash" (taken at the counter)
+    transaction_id: str | None  # the bank's id of a transfer; None for cash
     amount_vnd: int
-    booked_at: dt.datetime
+    booked_at: dt.datetime  # when the bank booked the transfer, or when the cash was taken
     receipt_url: str
 
 

@@ -37,7 +37,7 @@ def requests_with_payments(key: str) -> list[tuple[PaymentRequest, list[PaymentM
     if paid:
         for m in (
             PaymentMatch.objects.filter(request_id__in=paid, duplicate=False)
-            .select_related("transaction")
+            .select_related("transaction", "matched_by")
             .order_by("matched_at", "id")
         ):
             by_request[m.request_id].append(m)
@@ -68,7 +68,9 @@ def request_get_for_user(user: User, reference: str) -> PaymentRequest:
 
 def receipt_match_get(request: PaymentRequest, match_id: int) -> PaymentMatch:
     match = (
-        PaymentMatch.objects.select_related("transaction", "request__agency__parent", "request__account")
+        PaymentMatch.objects.select_related(
+            "transaction__account", "matched_by", "request__agency__parent", "request__account"
+        )
         .filter(pk=match_id, request=request, duplicate=False)
         .first()
     )

@@ -1,4 +1,5 @@
-"""Writes of the payments app: payment requests (create, exempt, cancel), the officials' queue.
+"""Writes of the payments app: payment requests (create, exempt, cancel, cash taken at the counter), the
+officials' queue.
 
 Reconciliation (statements, the webhook, matching) is in `reconciliation.py`. Every write is audited in its
 transaction (`tinhso.core.audit`), and a request that becomes paid or exempt calls the registered hooks on
@@ -24,6 +25,9 @@ from tinhso.payments.models import (
     OUTSTANDING,
     SETTLED,
     CollectionAccount,
+    IssueKind,
+    PaymentMatch,
+    PaymentMethod,
     PaymentRequest,
     ReconciliationIssue,
     RequestKind,
@@ -233,6 +237,85 @@ def payment_request_cancel(
     r.save(update_fields=["status", "closed_by", "closed_reason"])
     _audit(r, "cancelled", actor or on_behalf_of, reason=r.closed_reason)
     return r
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+@transaction.atomic
+def payment_cash_record(
+    request: PaymentRequest | int,
+    *,
+    amount_vnd: int,
+    expected_paid_vnd: int,
+    actor: User,
+    at: dt.datetime | None = None,
+) -> PaymentMatch:
+    """*Thu tiền mặt tại quầy*: an official of the collecting agency (or above, in a fee role) takes cash
+    for an outstanding request and records it; the applicant gets the same e-receipt as for a transfer
+    (`receipts.render_receipt`, its method "tiền mặt"). At most what is still due: the counter gives change,
+    so cash never makes an excess or a duplicate. `expected_paid_vnd` is what the official's page showed as
+    already received: a second click, or money that arrived by transfer meanwhile, finds it changed and is
+    refused (409) rather than taking the fee twice. Paid in full: the request is paid, and a dossier paused
+    for it resumes on commit (`hooks`); earlier shortfalls in the queue are closed, as a transfer closes
+    them. Audited."""
+    at = _now(at)
+    r = _lock(request)
+    require_official(actor, r.agency)
+    if r.status not in OUTSTANDING:
+        raise PaymentConflict(
+            _("Khoản thu %(ref)s đã %(status)s: không thu thêm. / This request is no longer due.")
+            % {"ref": r.reference, "status": RequestStatus(r.status).label.lower()}
+        )
+    if expected_paid_vnd != r.paid_vnd:
+        raise PaymentConflict(
+            _(
+                "Khoản thu vừa thay đổi (đã nhận %(paid)s, không phải %(shown)s): tải lại trang rồi thu "
+                "số còn thiếu. / The request changed meanwhile; reload the page."
+            )
+            % {"paid": _vnd(r.paid_vnd), "shown": _vnd(expected_paid_vnd)}
+        )
+    outstanding = r.amount_vnd - r.paid_vnd
+    if isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int) or amount_vnd <= 0:
+        raise PaymentError(_("Số tiền thu phải là số đồng lớn hơn 0. / The amount must be positive."))
+    if amount_vnd > outstanding:
+        raise PaymentError(
+            _(
+                "Chỉ thu tối đa số còn phải nộp (%(due)s); tiền thừa trả lại người nộp. "
+                "/ Take at most what is due; give change."
+            )
+            % {"due": _vnd(outstanding)}
+        )
+    old_status = r.status
+    match = PaymentMatch.objects.create(
+        request=r, method=PaymentMethod.CASH, amount_vnd=amount_vnd, matched_at=at, matched_by=actor
+    )
+    r.paid_vnd += amount_vnd
+    if r.paid_vnd == r.amount_vnd:
+        r.status = RequestStatus.PAID
+        mark_settled(r, at=at)
+    else:
+        r.status = RequestStatus.PARTLY_PAID
+    # A shortfall the queue shows (a partial transfer) is what this cash was for: closed, as a later transfer
+    # closes it (reconciliation._apply_to); what is left, if anything, shows on the request itself.
+    ReconciliationIssue.objects.filter(request=r, kind=IssueKind.PARTIAL, resolved_at__isnull=True).update(
+        resolved_at=at,
+        resolved_by=actor,
+        resolution=_("Đã thu tiền mặt tại quầy %(amount)s.") % {"amount": _vnd(amount_vnd)},
+    )
+    r.save(update_fields=["paid_vnd", "status", "settled_at"])
+    audit_record(
+        event="payment_request.cash_received",
+        target_type="payments.paymentrequest",
+        target_id=r.reference,
+        actor_id=actor.pk,
+        actor_label=_label(actor),
+        agency_code=r.agency.code,
+        old={"status": old_status, "paid_vnd": r.paid_vnd - amount_vnd},
+        new={"status": r.status, "paid_vnd": r.paid_vnd, "amount_vnd": amount_vnd, "match": match.pk},
+    )
+    return match
 
 
 def payment_request_qr(request: PaymentRequest) -> str:

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from tinhso.dossiers import fees
+from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.factories import World
 from tinhso.payments import vietqr
 from tinhso.payments.models import CollectionAccount, ReconciliationIssue, RequestStatus
@@ -64,6 +65,49 @@ def test_an_official_exempts_a_fee_with_its_legal_ground(w: World, account: Coll
         "exempt-"
         not in logged_in(w.specialist).get(f"/backoffice/dossiers/{d.code}/payments/").content.decode()
     )
+
+
+def test_an_official_takes_cash_at_the_counter_and_prints_its_receipt(w: World) -> None:
+    d = w.received(when="2026-03-02 09:00")  # the ward has no collection account: cash is the only way
+    [r] = fees.dossier_payments(d)
+    c = logged_in(w.counter)
+    page = c.get(f"/backoffice/dossiers/{d.code}/payments/").content.decode()
+    assert f'data-testid="cash-{r.reference}"' in page and "nộp tiền mặt tại quầy" in page
+    url = f"/backoffice/dossiers/{d.code}/payments/{r.reference}/cash/"
+    res = c.post(url, {"amount_vnd": "hai mươi", "paid_vnd": "0"}, follow=True)
+    assert "Nhập số tiền đã thu bằng số đồng" in res.content.decode()
+    res = c.post(url, {"amount_vnd": "25.000", "paid_vnd": "0"}, follow=True)
+    assert "tối đa số còn phải nộp (20.000 đồng)" in res.content.decode()
+    res = c.post(url, {"amount_vnd": "20.000", "paid_vnd": "0"}, follow=True)
+    html = res.content.decode()
+    assert "Đã ghi nhận thu tiền mặt 20.000 đồng" in html
+    assert 'data-testid="paid-cash"' in html and "tiền mặt tại quầy" in html
+    assert f'data-testid="cash-{r.reference}"' not in html  # nothing left to take
+    r.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.PAID, 20_000)
+    # The same form sent twice takes nothing more.
+    res = c.post(url, {"amount_vnd": "20.000", "paid_vnd": "0"}, follow=True)
+    assert "không thu thêm" in res.content.decode()
+    [(_, [match])] = fees.dossier_payments_with_receipts(d)
+    receipt = c.get(f"/thanh-toan/{r.reference}/bien-lai/{match.pk}.pdf")
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    # The applicant sees the payment and its receipt on their page too.
+    Dossier.objects.filter(pk=d.pk).update(applicant_user=w.citizen)
+    mine = logged_in(w.citizen).get(f"/ho-so-cua-toi/{d.code}/").content.decode()
+    assert "tiền mặt tại quầy" in mine and f"/thanh-toan/{r.reference}/bien-lai/{match.pk}.pdf" in mine
+
+
+def test_only_fee_officials_of_the_unit_may_take_cash(w: World) -> None:
+    d = w.received(when="2026-03-02 09:00")
+    [r] = fees.dossier_payments(d)
+    page = logged_in(w.specialist).get(f"/backoffice/dossiers/{d.code}/payments/").content.decode()
+    assert "cash-" not in page
+    url = f"/backoffice/dossiers/{d.code}/payments/{r.reference}/cash/"
+    res = logged_in(w.specialist).post(url, {"amount_vnd": "20000", "paid_vnd": "0"}, follow=True)
+    assert "Chỉ cán bộ một cửa hoặc lãnh đạo" in res.content.decode()
+    assert logged_in(w.other_counter).post(url, {"amount_vnd": "20000", "paid_vnd": "0"}).status_code == 404
+    r.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.OPEN, 0)
 
 
 def _csv(rows: list[str]) -> bytes:

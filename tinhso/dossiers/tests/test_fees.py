@@ -230,6 +230,25 @@ def test_an_exempted_obligation_resumes_the_dossier(
     assert PaymentRequest.objects.get(pk=obligation.pk).status == RequestStatus.EXEMPT
 
 
+def test_an_obligation_paid_in_cash_at_the_counter_resumes_the_dossier(
+    w: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    d = _paused(w, 100_000)
+    obligation = PaymentRequest.objects.get(subject_key=d.code, kind=RequestKind.OBLIGATION)
+    with django_capture_on_commit_callbacks(execute=True):
+        fees.fee_cash(d, obligation, amount_vnd=60_000, expected_paid_vnd=0, actor=w.counter)
+    assert Dossier.objects.get(pk=d.pk).status == Status.PAUSED  # part of it: still paused
+    other = w.received(when="2026-03-02 10:00")
+    with pytest.raises(payments.PaymentError, match="không thuộc hồ sơ này"):
+        fees.fee_cash(other, obligation, amount_vnd=40_000, expected_paid_vnd=60_000, actor=w.counter)
+    with django_capture_on_commit_callbacks(execute=True):
+        fees.fee_cash(d, obligation, amount_vnd=40_000, expected_paid_vnd=60_000, actor=w.counter)
+    d.refresh_from_db()
+    assert d.status == Status.RECEIVED
+    event = d.events.order_by("-seq").first()
+    assert event is not None and event.action == "resume_after_payment"
+
+
 def test_a_dossier_resumed_by_hand_cancels_its_obligation_and_late_money_is_queued(
     w: World, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -46,7 +46,8 @@ def test_an_exact_payment_marks_the_request_paid(m: Money) -> None:
     assert (result.rows, result.added, result.issues) == (1, 1, [])
     r.refresh_from_db()
     assert r.status == RequestStatus.PAID and r.paid_vnd == 20_000 and r.settled_at is not None
-    assert r.matches.get().transaction.transaction_id == "FT001"
+    tx = r.matches.get().transaction
+    assert tx is not None and tx.transaction_id == "FT001"
     assert AuditEntry.objects.filter(event="payment_request.paid", target_id=r.reference).exists()
     imported = AuditEntry.objects.filter(event="payment_statement.imported").get().new
     assert imported is not None and imported["added"] == 1
