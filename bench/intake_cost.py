@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import intake
-from bench.spec import Check, CpuReport, Figure
+from bench.spec import Check, CpuReport, Figure, Workload
 
 NAME = "intake_cost"
 ROUNDS = 3
@@ -73,15 +73,26 @@ def _backend_cpu(pid: int) -> float:
 
 def run() -> CpuReport:
     from django.db import connection
+
+    state = intake._STATE[NAME]
+    workload = intake.workload(NAME)
+    # One connection for the whole run (its backend's CPU is read), as a kept connection serves a worker;
+    # the runner's own setting is put back after (`_measured`).
+    kept_age = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = None
+    try:
+        return _measured(state, workload)
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = kept_age
+
+
+def _measured(state: intake._State, workload: Workload) -> CpuReport:
+    from django.db import connection
     from django.test import Client, override_settings
 
     from bench.floor_urls import FLOOR_PATH, FLOOR_TABLE
     from tinhso.dossiers.models import Dossier, IdempotencyRecord
 
-    state = intake._STATE[NAME]
-    workload = intake.workload(NAME)
-    # One connection for the whole run (its backend's CPU is read), as a kept connection serves a worker.
-    connection.settings_dict["CONN_MAX_AGE"] = None
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} "

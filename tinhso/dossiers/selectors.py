@@ -262,9 +262,10 @@ class _Renewal:
     part, which no other transaction uses — nothing is written to the cache before the commit, and a page
     kept from rows that are then rolled back is never read by anyone else."""
 
-    __slots__ = ("keys", "private", "read")
-
     def __init__(self, keys: tuple[str, ...]) -> None:
+        # Django logs a failing robust callback by its `__qualname__`, which an instance lacks: without it
+        # the logging itself raised, past the callbacks still to run (the payments' hooks).
+        self.__qualname__ = "dossiers.selectors._Renewal"
         self.keys = keys
         self.private = uuid.uuid4().hex
         self.read = False  # a page was read under `private` since: a later save needs a renewal of its own

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import transaction
 
@@ -48,9 +47,16 @@ def registered() -> tuple[Callback, ...]:
 def settled(event: Settled) -> None:
     """Schedule every registered callback for when the current transaction commits."""
     for callback in _callbacks:
-        transaction.on_commit(partial(_run, callback, event), robust=True)
+        transaction.on_commit(_runner(callback, event), robust=True)
 
 
-def _run(callback: Callback, event: Settled) -> None:
-    logger.info("payment %s settled (%s): calling %s", event.reference, event.status, callback.__qualname__)
-    callback(event)
+def _runner(callback: Callback, event: Settled) -> Callable[[], None]:
+    # A function, not a `functools.partial`: Django logs a failing robust callback by its `__qualname__`,
+    # which a partial lacks — the logging itself then raised, past every callback still to run.
+    def run() -> None:
+        logger.info("payment %s settled (%s): calling %s", event.reference, event.status, name)
+        callback(event)
+
+    name = getattr(callback, "__qualname__", repr(callback))
+    run.__qualname__ = f"payments.hooks:{name}"
+    return run

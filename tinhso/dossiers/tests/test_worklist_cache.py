@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tinhso.accounts.models import Role
 from tinhso.accounts.tests import factories as people
@@ -23,6 +24,14 @@ from tinhso.dossiers.tests.test_api import bearer
 pytestmark = pytest.mark.django_db
 
 NEW = "/api/dossiers?list=new"
+
+
+@pytest.fixture(autouse=True)
+def _one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock held at the test's start: pages are kept per minute, and a minute turning between two reads
+    of a test would make the second a fresh read (a flaky failure, not a finding)."""
+    held = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: held)
 
 
 def _dossier_reads(queries: CaptureQueriesContext) -> list[str]:
@@ -202,3 +211,27 @@ def test_page_numbers_past_the_kept_ones_are_read_every_time(w: World, settings:
     with CaptureQueriesContext(connection) as queries:
         assert c.get(far, headers=h).json() == first
     assert _dossier_reads(queries)
+
+
+def test_a_cache_that_fails_the_renewal_fails_nothing_after_it(
+    w: World,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The renewal is registered `robust`: a cache that is down is logged, and the callbacks registered after
+    it in the same transaction (the payments' hooks) still run; the dossier is saved."""
+    settings.WORKLIST_CACHE_SECONDS = 60
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(selectors, "kept_set_many", down)
+    ran: list[str] = []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        d = w.submit(when="2026-11-02 09:00")
+        transaction.on_commit(lambda: ran.append("after"))
+    assert ran == ["after"]
+    assert any("_Renewal" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert selectors.Dossier.objects.filter(pk=d.pk).exists()
