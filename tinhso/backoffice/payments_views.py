@@ -213,7 +213,7 @@ def statement_upload(request: HttpRequest) -> HttpResponse:
                     messages.success(
                         request,
                         _(
-                            "Đã nhập %(rows)s giao dịch ghi có: %(added)s mới, %(known)s đã có; "
+                            "Đã nhập %(rows)s giao dịch: %(added)s mới, %(known)s đã có; "
                             "%(issues)s giao dịch cần xử lý."
                         )
                         % {

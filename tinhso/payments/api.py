@@ -53,6 +53,7 @@ def request_payload(r: PaymentRequest) -> dict[str, Any]:
                 "transaction_id": m.transaction.transaction_id if m.transaction else None,
                 "amount_vnd": m.amount_vnd,
                 "booked_at": m.transaction.booked_at if m.transaction else m.matched_at,
+                "reversed_at": m.reversed_at,
                 "receipt_url": reverse("payments:receipt", args=[r.reference, m.pk]),
             }
             for m in r.matches.select_related("transaction").filter(duplicate=False)

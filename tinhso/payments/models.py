@@ -200,8 +200,15 @@ class StatementImport(models.Model):
         return f"{self.filename or self.format} ({self.uploaded_at:%Y-%m-%d})"
 
 
+class TransactionKind(models.TextChoices):
+    CREDIT = "credit", _("Ghi có")
+    REVERSAL = "reversal", _("Hoàn trả (ngân hàng đảo giao dịch ghi có)")
+
+
 class BankTransaction(models.Model):
-    """A credit to a collection account, as the bank reported it. Never changed once recorded."""
+    """A credit to a collection account, or the bank's reversal of one (`kind`), as the bank reported it.
+    Never changed once recorded. A reversal names the credit it takes back (`reverses`) when it could be
+    found (reconciliation._apply_reversal); the amount is positive either way."""
 
     bank_bin = models.CharField(max_length=6, validators=[bin_validator])
     transaction_id = models.CharField(_("mã giao dịch ngân hàng"), max_length=100)
@@ -212,6 +219,14 @@ class BankTransaction(models.Model):
     counterparty_name = models.CharField(_("người chuyển"), max_length=200, blank=True)
     counterparty_account = models.CharField(_("tài khoản chuyển"), max_length=40, blank=True)
     source = models.CharField(max_length=10, choices=StatementImport.Format.choices)
+    kind = models.CharField(
+        _("loại giao dịch"), max_length=10, choices=TransactionKind.choices, default=TransactionKind.CREDIT
+    )
+    # The payer's end-to-end id as the bank passed it on (camt.053 `EndToEndId`): a reversal names it.
+    end_to_end_id = models.CharField(max_length=100, blank=True)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
+    )
     statement = models.ForeignKey(
         StatementImport, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
@@ -222,6 +237,11 @@ class BankTransaction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bank_bin", "transaction_id"], name="bank_transaction_unique"),
             models.CheckConstraint(condition=models.Q(amount_vnd__gt=0), name="bank_transaction_positive"),
+            # Only a reversal takes a credit back.
+            models.CheckConstraint(
+                condition=models.Q(reverses__isnull=True) | models.Q(kind="reversal"),
+                name="bank_transaction_reverses",
+            ),
         ]
         verbose_name = _("giao dịch ngân hàng")
         verbose_name_plural = _("giao dịch ngân hàng")
@@ -254,6 +274,9 @@ class PaymentMatch(models.Model):
     )
     # The request was already paid: the money is a duplicate, to refund (the queue says so).
     duplicate = models.BooleanField(default=False)
+    # The bank reversed the transfer (its `BankTransaction.reversal`): it no longer counts, its receipt
+    # says so.
+    reversed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["matched_at", "id"]
@@ -280,6 +303,7 @@ class IssueKind(models.TextChoices):
     EXCESS = "excess", _("Thanh toán thừa")
     DUPLICATE = "duplicate", _("Thanh toán trùng (yêu cầu đã thanh toán)")
     UNMATCHED = "unmatched", _("Không xác định được mã thanh toán")
+    REVERSAL = "reversal", _("Ngân hàng hoàn trả khoản đã ghi có")
 
 
 class ReconciliationIssue(models.Model):

@@ -98,9 +98,9 @@ def render_receipt(match: PaymentMatch) -> bytes:
     # What this payment settled: what was still due when it arrived, at most (the request's earlier
     # matches, duplicates apart, paid the rest).
     earlier = sum(
-        PaymentMatch.objects.filter(request=request, duplicate=False, pk__lt=match.pk).values_list(
-            "amount_vnd", flat=True
-        )
+        PaymentMatch.objects.filter(
+            request=request, duplicate=False, reversed_at__isnull=True, pk__lt=match.pk
+        ).values_list("amount_vnd", flat=True)
     )
     collected = min(match.amount_vnd, max(0, request.amount_vnd - earlier))
     story: list[Flowable] = [
@@ -146,6 +146,16 @@ def render_receipt(match: PaymentMatch) -> bytes:
             _line("Người thu", str(taker) if taker is not None else ""),
             _line("Thời điểm thu", pdf.vn_datetime(match.matched_at)),
         ]
+    if match.reversed_at is not None:  # the bank took the transfer back (reconciliation._apply_reversal)
+        story.append(
+            _line(
+                "Tình trạng",
+                bold(
+                    f"Ngân hàng đã hoàn trả giao dịch lúc {pdf.vn_datetime(match.reversed_at)}: "
+                    "biên lai này không còn giá trị."
+                ),
+            )
+        )
     story += [
         Spacer(1, 4 * mm),
         pdf.signatures(

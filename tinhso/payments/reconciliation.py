@@ -48,6 +48,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -69,6 +70,7 @@ from tinhso.payments.models import (
     ReconciliationIssue,
     RequestStatus,
     StatementImport,
+    TransactionKind,
 )
 from tinhso.payments.services import PaymentConflict, PaymentError, mark_settled, require_official
 
@@ -127,6 +129,13 @@ class Credit:
     counterparty_name: str = ""
     counterparty_account: str = ""
     where: str = ""  # the row in its statement ("Dòng 12", "Stmt 1, Ntry 3, TxDtls 1"), for errors
+    # A reversal (*hoàn trả*): the bank takes back an earlier credit of the same amount. `reverses` is the
+    # original's transaction id when the bank names it (the feed); `end_to_end_id` the payer's id both
+    # entries carry (camt.053); `reason` the bank's return reason code (camt.053 `RtrInf/Rsn/Cd`).
+    reversal: bool = False
+    reverses: str = ""
+    end_to_end_id: str = ""
+    reason: str = ""
 
 
 @dataclass
@@ -391,7 +400,11 @@ def parse_camt053(data: bytes, *, account_number: str = "") -> list[Credit]:
             )
         for e_no, entry in enumerate(stmt.iterfind("{*}Ntry"), start=1):
             where = f"Stmt {s_no}, Ntry {e_no}"
-            if _text(entry, "{*}CdtDbtInd") != "CRDT":
+            # A debit is no payment to us, except the bank's reversal of a credit (DBIT with RvslInd: the
+            # original was a credit, ISO 20022's usage rule), which takes that payment back.
+            indicator = _text(entry, "{*}CdtDbtInd")
+            reversal = indicator == "DBIT" and _text(entry, "{*}RvslInd").lower() in ("true", "1")
+            if indicator != "CRDT" and not reversal:
                 continue
             status = _text(entry, "{*}Sts/{*}Cd") or _text(entry, "{*}Sts")
             if status and status != "BOOK":
@@ -418,7 +431,14 @@ def parse_camt053(data: bytes, *, account_number: str = "") -> list[Credit]:
                     seen,
                     errors,
                     where,
-                    Credit(entry_ref, amount, booked, _text(entry, "{*}AddtlNtryInf"), where=where),
+                    Credit(
+                        entry_ref,
+                        amount,
+                        booked,
+                        _text(entry, "{*}AddtlNtryInf"),
+                        where=where,
+                        reversal=reversal,
+                    ),
                 )
                 continue
             for t_no, tx in enumerate(details, start=1):
@@ -434,9 +454,11 @@ def parse_camt053(data: bytes, *, account_number: str = "") -> list[Credit]:
                         errors.append(_("%(where)s: thiếu số tiền. / No amount.") % {"where": tx_where})
                     continue
                 end_to_end = _text(tx, "{*}Refs/{*}EndToEndId")
+                end_to_end = end_to_end if end_to_end != "NOTPROVIDED" else ""
                 tx_id = (
                     _text(tx, "{*}Refs/{*}AcctSvcrRef")
-                    or (end_to_end if end_to_end and end_to_end != "NOTPROVIDED" else "")
+                    # A reversal repeats the original's end-to-end id: never its own transaction id.
+                    or (end_to_end if not reversal else "")
                     or (f"{entry_ref}/{t_no}" if entry_ref and len(details) > 1 else entry_ref)
                 )
                 if not tx_id:
@@ -464,7 +486,18 @@ def parse_camt053(data: bytes, *, account_number: str = "") -> list[Credit]:
                     seen,
                     errors,
                     tx_where,
-                    Credit(tx_id, amount, booked, remittance[:2000], name[:200], cp_account[:40], tx_where),
+                    Credit(
+                        tx_id,
+                        amount,
+                        booked,
+                        remittance[:2000],
+                        name[:200],
+                        cp_account[:40],
+                        tx_where,
+                        reversal=reversal,
+                        end_to_end_id=end_to_end[:100],
+                        reason=_text(tx, "{*}RtrInf/{*}Rsn/{*}Cd")[:35],
+                    ),
                 )
     if errors:
         raise StatementError(
@@ -620,9 +653,12 @@ def _record(
     statement: StatementImport | None,
     at: dt.datetime,
 ) -> tuple[BankTransaction | None, list[ReconciliationIssue]]:
-    """Insert the credit unless the bank's id is already known (then None): a savepoint turns the unique
-    constraint's refusal into "already known", which also settles a race between two imports. Known with
-    another account or amount: `_KnownDiffers` (the bank contradicts itself, or someone replays an id)."""
+    """Insert the credit (or reversal) unless the bank's id is already known (then None): a savepoint turns
+    the unique constraint's refusal into "already known", which also settles a race between two imports.
+    Known with another account, amount or kind: `_KnownDiffers` (the bank contradicts itself, or someone
+    replays an id). A reversal is recorded with the credit it takes back when that is found (locked first,
+    so two reversals of one credit take it back once)."""
+    original = _original_of(account, credit) if credit.reversal else None
     try:
         with transaction.atomic():
             tx = BankTransaction.objects.create(
@@ -637,6 +673,9 @@ def _record(
                 source=source,
                 statement=statement,
                 recorded_at=at,
+                kind=TransactionKind.REVERSAL if credit.reversal else TransactionKind.CREDIT,
+                end_to_end_id=credit.end_to_end_id,
+                reverses=original,
             )
     except IntegrityError:
         known = BankTransaction.objects.filter(
@@ -647,7 +686,98 @@ def _record(
             raise _KnownDiffers(problem) from None
         return None, []
     tx.account = account
+    if credit.reversal:
+        return tx, _apply_reversal(tx, original, credit, at=at)
     return tx, _apply(tx, at=at)
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _original_of(account: CollectionAccount, credit: Credit) -> BankTransaction | None:
+    """The credit a reversal takes back, locked: on the same account, of the same amount, not reversed yet;
+    named by the bank (`reverses`, else the end-to-end id both carry), else — when the bank names none —
+    the one earlier credit whose description holds the same payment reference. None when not exactly one
+    is found: an official then looks (the queue)."""
+    candidates = BankTransaction.objects.select_for_update(of=("self",)).filter(
+        account=account, kind=TransactionKind.CREDIT, amount_vnd=credit.amount_vnd, reversal__isnull=True
+    )
+    if credit.reverses:
+        found = list(candidates.filter(transaction_id=credit.reverses)[:2])
+    elif credit.end_to_end_id:
+        found = list(
+            candidates.filter(Q(end_to_end_id=credit.end_to_end_id) | Q(transaction_id=credit.end_to_end_id))[
+                :2
+            ]
+        )
+    else:
+        refs = set(references.find_references(credit.description))
+        found = (
+            [
+                t
+                for t in candidates.filter(booked_at__lte=credit.booked_at).order_by("-booked_at", "-id")[
+                    :200
+                ]
+                if refs & set(references.find_references(t.description))
+            ]
+            if refs
+            else []
+        )
+    return found[0] if len(found) == 1 else None
+
+
+def _apply_reversal(
+    tx: BankTransaction, original: BankTransaction | None, credit: Credit, *, at: dt.datetime
+) -> list[ReconciliationIssue]:
+    """The bank took a credit back. Applied to a request, the payment stops counting: the request's
+    received amount goes down and its state with it (paid → partly paid or awaiting payment), the match is
+    marked reversed (its receipt says so), and the queue tells the agency's officials — a dossier that
+    moved on because the fee was paid is not moved back by this. A credit that was never applied (unmatched)
+    or was a duplicate to refund: its queue item is closed, the money having gone back. No original found:
+    the queue."""
+    why = _(" (lý do: %(code)s)") % {"code": credit.reason} if credit.reason else ""
+    if original is None:
+        detail = _(
+            "Ngân hàng hoàn trả %(amount)s%(why)s nhưng không xác định được giao dịch ghi có gốc: "
+            "đối chiếu sao kê."
+        ) % {"amount": _vnd(tx.amount_vnd), "why": why}
+        return [_issue(IssueKind.REVERSAL, tx, None, tx.amount_vnd, detail, at)]
+    gone_back = _("Ngân hàng đã hoàn trả giao dịch này (%(tx)s).") % {"tx": tx.transaction_id}
+    match = PaymentMatch.objects.filter(transaction=original).first()
+    open_items = ReconciliationIssue.objects.filter(transaction=original, resolved_at__isnull=True)
+    if match is None or match.duplicate:
+        # Nothing counted: an unmatched credit, or a duplicate the agency owed back — the bank returned it.
+        if match is not None:
+            match.reversed_at = at
+            match.save(update_fields=["reversed_at"])
+        open_items.update(resolved_at=at, resolution=gone_back)
+        return []
+    request = PaymentRequest.objects.select_for_update().select_related("agency").get(pk=match.request_id)
+    old_status = request.status
+    match.reversed_at = at
+    match.save(update_fields=["reversed_at"])
+    # A shortfall or surplus this credit made is no longer so: the request's new state says what is due.
+    open_items.update(resolved_at=at, resolution=gone_back)
+    request.paid_vnd = max(0, request.paid_vnd - match.amount_vnd)
+    if request.paid_vnd == 0:
+        request.status = RequestStatus.OPEN
+    elif request.paid_vnd < request.amount_vnd:
+        request.status = RequestStatus.PARTLY_PAID
+    if request.status != RequestStatus.PAID:
+        request.settled_at = None
+    request.save(update_fields=["paid_vnd", "status", "settled_at"])
+    _audit_request(request, "reversed", tx, old_status)
+    detail = _("Ngân hàng hoàn trả giao dịch %(orig)s%(why)s: khoản thu trở lại “%(status)s”.") % {
+        "orig": original.transaction_id,
+        "why": why,
+        "status": RequestStatus(request.status).label,
+    }
+    if old_status == RequestStatus.PAID and request.status != RequestStatus.PAID:
+        detail += " " + _("Khoản thu đã được coi là nộp đủ: kiểm tra hồ sơ %(subject)s.") % {
+            "subject": request.subject_key
+        }
+    return [_issue(IssueKind.REVERSAL, tx, request, match.amount_vnd, detail[:300], at)]
 
 
 def _differs(known: BankTransaction, account: CollectionAccount, credit: Credit) -> str | None:
@@ -656,6 +786,11 @@ def _differs(known: BankTransaction, account: CollectionAccount, credit: Credit)
         return _(
             "Giao dịch %(id)s đã được ghi nhận vào tài khoản khác. / Already recorded for another account."
         ) % {"id": credit.transaction_id}
+    if (known.kind == TransactionKind.REVERSAL) != credit.reversal:
+        return _("Giao dịch %(id)s đã được ghi nhận là %(kind)s. / Already recorded as another kind.") % {
+            "id": credit.transaction_id,
+            "kind": TransactionKind(known.kind).label.lower(),
+        }
     if known.amount_vnd != credit.amount_vnd:
         return _(
             "Giao dịch %(id)s đã được ghi nhận với số tiền %(known)s đồng, khác %(amount)s đồng. "
@@ -677,7 +812,7 @@ def _check_known(account: CollectionAccount, credits: Sequence[Credit]) -> None:
             t.transaction_id: t
             for t in BankTransaction.objects.filter(
                 bank_bin=account.bank_bin, transaction_id__in=[c.transaction_id for c in chunk]
-            ).only("transaction_id", "account_id", "amount_vnd")
+            ).only("transaction_id", "account_id", "amount_vnd", "kind")
         }
         for credit in chunk:
             problem = (
@@ -876,12 +1011,13 @@ class WebhookResult:
 def webhook_receive(
     *, feed_code: str, body: bytes, signature: str, at: dt.datetime | None = None
 ) -> WebhookResult:
-    """One credit pushed by a bank. The signature is checked before the body is read; the same delivery
-    twice (banks retry) records nothing the second time.
+    """One credit (or the reversal of one) pushed by a bank. The signature is checked before the body is
+    read; the same delivery twice (banks retry) records nothing the second time.
 
     Body (JSON object): `transaction_id` (str), `account_number` (str), `amount` (integer đồng),
     `booked_at` (ISO 8601), `description` (str), optional `counterparty_name`, `counterparty_account`,
-    `direction` ("credit", the default, or "debit": ignored)."""
+    `direction` ("credit", the default; "reversal": the bank takes back the credit whose `transaction_id`
+    is in `reverses` (str), with an optional `reason` code; "debit": ignored)."""
     at = at or timezone.now()
     feed = BankFeed.objects.filter(code=feed_code, is_active=True).first()
     # One answer for an unknown bank and a bad signature: nothing to learn by probing.
@@ -895,9 +1031,15 @@ def webhook_receive(
         raise WebhookMalformed(_("Nội dung không phải JSON. / The body is not JSON.")) from None
     if not isinstance(payload, dict):
         raise WebhookMalformed(_("Nội dung phải là một đối tượng JSON. / The body must be a JSON object."))
-    if payload.get("direction", "credit") != "credit":
+    direction = payload.get("direction", "credit")
+    if direction not in ("credit", "reversal"):
         return WebhookResult(status="ignored", transaction=None)
     problems = []
+    reverses, reason = payload.get("reverses", ""), payload.get("reason", "")
+    if direction == "reversal" and (not isinstance(reverses, str) or not 0 < len(reverses) <= 100):
+        problems.append("reverses")
+    if not isinstance(reason, str):
+        problems.append("reason")
     tx_id, account_number = payload.get("transaction_id"), payload.get("account_number")
     amount, description = payload.get("amount"), payload.get("description", "")
     if not isinstance(tx_id, str) or not 0 < len(tx_id) <= 100:
@@ -930,6 +1072,9 @@ def webhook_receive(
         description=description[:2000],
         counterparty_name=str(payload.get("counterparty_name", ""))[:200],
         counterparty_account=str(payload.get("counterparty_account", ""))[:40],
+        reversal=direction == "reversal",
+        reverses=reverses if direction == "reversal" else "",
+        reason=reason[:35],
     )
     with transaction.atomic():
         try:
@@ -946,6 +1091,6 @@ def webhook_receive(
             target_id=f"{tx.bank_bin}/{tx.transaction_id}",
             actor_label=f"bank:{feed.code}",
             agency_code=account.agency.code,
-            new={"amount_vnd": tx.amount_vnd, "issues": len(issues)},
+            new={"amount_vnd": tx.amount_vnd, "kind": tx.kind, "issues": len(issues)},
         )
     return WebhookResult(status="recorded", transaction=tx, issues=tuple(issues))

@@ -10,6 +10,7 @@ class PaymentOut(Schema):
     transaction_id: str | None  # the bank's id of a transfer; None for cash
     amount_vnd: int
     booked_at: dt.datetime  # when the bank booked the transfer, or when the cash was taken
+    reversed_at: dt.datetime | None = None  # the bank took the transfer back: it no longer counts
     receipt_url: str
 
 

@@ -29,10 +29,11 @@ def requests_for_subject(key: str) -> list[PaymentRequest]:
 
 
 def requests_with_payments(key: str) -> list[tuple[PaymentRequest, list[PaymentMatch]]]:
-    """A subject's requests, each with the payments that count for it (those with a receipt; duplicates
-    are refunded, not receipted): one query, a second only when something was paid."""
+    """A subject's requests, each with its payments that have a receipt (duplicates are refunded, not
+    receipted; a payment the bank took back keeps its receipt, which says so): one query, a second when
+    there is a request."""
     rows = requests_for_subject(key)
-    paid = [r.pk for r in rows if r.paid_vnd]
+    paid = [r.pk for r in rows]
     by_request: dict[int, list[PaymentMatch]] = {pk: [] for pk in paid}
     if paid:
         for m in (

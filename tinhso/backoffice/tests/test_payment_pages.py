@@ -130,7 +130,7 @@ def test_a_statement_upload_pays_the_fee_queues_the_rest_and_is_resolved(
         {"account": account.pk, "statement": SimpleUploadedFile("saoke.csv", data, "text/csv")},
         follow=True,
     )
-    assert "Đã nhập 2 giao dịch ghi có: 2 mới, 0 đã có; 1 giao dịch cần xử lý." in res.content.decode()
+    assert "Đã nhập 2 giao dịch: 2 mới, 0 đã có; 1 giao dịch cần xử lý." in res.content.decode()
     r.refresh_from_db()
     assert r.status == RequestStatus.PAID
     # The same file again changes nothing.
@@ -195,3 +195,33 @@ def test_an_unmatched_payment_is_matched_by_hand_from_the_queue(w: World, accoun
     r.refresh_from_db()
     assert r.status == RequestStatus.PAID
     assert 'data-testid="queue-empty"' in c.get("/backoffice/payments/queue/").content.decode()
+
+
+def test_a_payment_the_bank_took_back_shows_in_the_queue_and_the_fee_is_due_again(
+    w: World, account: CollectionAccount
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tinhso.payments.tests.test_reversals import Entry, camt
+
+    d = w.received(when="2026-03-02 09:00")
+    [r] = fees.dossier_payments(d)
+    c = logged_in(w.counter)
+
+    def upload(data: bytes) -> str:
+        res = c.post(
+            "/backoffice/payments/statements/",
+            {"account": account.pk, "statement": SimpleUploadedFile("saoke.xml", data, "application/xml")},
+            follow=True,
+        )
+        return str(res.content.decode())
+
+    upload(camt(Entry("FT1", 20_000, r.reference, end_to_end="E2E-1")))
+    r.refresh_from_db()
+    assert r.status == RequestStatus.PAID
+    assert "1 giao dịch cần xử lý" in upload(camt(Entry("RV1", 20_000, end_to_end="E2E-1", reversal=True)))
+    queue = c.get("/backoffice/payments/queue/").content.decode()
+    assert "Ngân hàng hoàn trả khoản đã ghi có" in queue and "FT1" in queue and r.reference in queue
+    page = c.get(f"/backoffice/dossiers/{d.code}/payments/").content.decode()
+    assert 'data-testid="reversed"' in page and "Chờ thanh toán" in page
+    assert 'data-testid="vietqr"' in page  # the fee is due again, by transfer or in cash
