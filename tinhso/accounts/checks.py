@@ -1,4 +1,5 @@
-"""`manage.py check`: the VNeID login's settings, and the one-time codes' limits."""
+"""`manage.py check`: the VNeID login's settings, the one-time codes' limits, and django-axes before this app
+(the login audit reads what django-axes' receivers mark on the request)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,16 @@ def one_time_codes_sane(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     if int(getattr(settings, "ACCOUNT_OTP_MAX_ATTEMPTS", 5)) < 1:
         problems.append(Error("ACCOUNT_OTP_MAX_ATTEMPTS must be at least 1.", id="accounts.E004"))
     return problems
+
+
+@register()
+def axes_before_accounts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """django-axes' receivers of a failed login must run before `login_audit`'s (connected in this app's
+    `ready`): a failure's entry says whether it locked, and attempts refused while locked are left out, by
+    what django-axes marks on the request. Receivers run in the order their apps are set up."""
+    apps = list(settings.INSTALLED_APPS)
+    names = ("tinhso.accounts", "tinhso.accounts.apps.AccountsConfig")
+    ours = next((i for i, name in enumerate(apps) if name in names), None)
+    if "axes" in apps and ours is not None and apps.index("axes") > ours:
+        return [Error("'axes' must come before 'tinhso.accounts' in INSTALLED_APPS.", id="accounts.E005")]
+    return []

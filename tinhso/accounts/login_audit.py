@@ -1,36 +1,42 @@
 """Sign-ins in the audit log: every login, logout and failed login, whoever and however.
 
 Django's `user_logged_in`, `user_logged_out` and `user_login_failed` are received here (connected in
-`apps.py`, after django-axes' own receivers), so every way in is covered: the login page (username, phone
-or ID number), VNeID, the admin site's own login, and any later view that calls `login()`. Each appends
-one entry (`core.audit`, in its own transaction: these views make no other change):
+`apps.py`, after django-axes' own receivers: the system check `accounts.E005` keeps that order), so every
+way in is covered: the login page (username, phone or ID number), VNeID, signing up, the admin site's own
+login, and any later view that calls `login()`. Each appends one entry (`core.audit`, in its own
+transaction: these views make no other change):
 
-- `user.logged_in`: the account, how (`password` | `vneid`), the client's address and browser;
+- `user.logged_in`: the account, how (`password` | `vneid` | `signup`), the client's address;
 - `user.logged_out`: the account when the session still had one, and the address;
 - `user.login_failed`: the account when the identifier typed names one (never the identifier itself: a
   password typed into the wrong box, or someone else's ID number, must not land in a log kept for ever);
-  the address; `locked`: whether the (account, address) pair is locked after this attempt — the attempt
-  that reached django-axes' limit, and every attempt refused while the lock lasts (django-axes marks the
-  request before this receiver runs).
+  the address; `locked`: whether this attempt reached django-axes' limit and locked the (account, address)
+  pair (django-axes marks the request before this receiver runs).
 
-The address is the one django-axes counts (`ratelimit.client_ip`: `PROXY_COUNT` applies). Two-factor
-steps are audited in `two_factor.py`, API tokens in `api_auth.py`.
+Failures are bounded, since every audited write queues on the chain's head and the log is never pruned:
+attempts after the one that locks a pair (refused by django-axes without checking the password; it counts
+them) are not audited, and at most `FAILURES_AUDITED_PER_HOUR` failures a client address (`core` rate
+limit, so that many made-up identifiers from one address do not fill the log either). The browser's
+user-agent is not kept (django-axes keeps its own, for its cool-off). The address is the one django-axes
+counts (`ratelimit.client_ip`: `PROXY_COUNT` applies). Two-factor steps are audited in `two_factor.py`, the
+creation of API tokens in `api_auth.py`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_failure_limit
 from django.http import HttpRequest
 
 from tinhso.accounts.backends import account_for_identifier
 from tinhso.accounts.models import User
-from tinhso.accounts.ratelimit import client_ip
+from tinhso.accounts.ratelimit import client_ip, rate_limit_hit
 from tinhso.core.audit import audit_record
 
 TARGET = "accounts.user"
-USER_AGENT_MAX = 200
 METHOD_ATTRIBUTE = "tinhso_login_method"  # set on the request by a view whose login is not by password
+FAILURES_AUDITED_PER_HOUR = 60  # per client address
 
 
 def _address(request: HttpRequest | None) -> str:
@@ -42,7 +48,6 @@ def _agency(user: User) -> str:
 
 
 def logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
-    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
     audit_record(
         event="user.logged_in",
         target_type=TARGET,
@@ -50,11 +55,7 @@ def logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: An
         actor_id=user.pk,
         actor_label=user.get_username(),
         agency_code=_agency(user),
-        new={
-            "method": getattr(request, METHOD_ATTRIBUTE, "password"),
-            "ip": _address(request),
-            "user_agent": agent[:USER_AGENT_MAX],
-        },
+        new={"method": getattr(request, METHOD_ATTRIBUTE, "password"), "ip": _address(request)},
     )
 
 
@@ -72,9 +73,26 @@ def logged_out(sender: Any, request: HttpRequest | None, user: User | None, **kw
     )
 
 
+def _refused_while_locked(request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
+    """django-axes refused the attempt because the pair was already locked: it recorded the failure and
+    counted past its limit, or (with `AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT` off) marked the request
+    locked without recording it. The attempt that reaches the limit has a count equal to it."""
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures is None:
+        return bool(getattr(request, "axes_locked_out", False))
+    return bool(failures > get_failure_limit(request, credentials))
+
+
 def login_failed(
     sender: Any, credentials: dict[str, Any] | None = None, request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    if request is not None and _refused_while_locked(request, credentials):
+        return  # django-axes counts these; the log has the attempt that locked
+    address = _address(request)
+    if not rate_limit_hit(
+        scope="login_audit", subject=address, limit=FAILURES_AUDITED_PER_HOUR, window_seconds=3600
+    ).allowed:
+        return
     typed = str((credentials or {}).get("username") or "")
     account = account_for_identifier(typed) if typed else None
     audit_record(
@@ -84,7 +102,7 @@ def login_failed(
         actor_label="anonymous",
         agency_code=_agency(account) if account is not None else "",
         new={
-            "ip": _address(request),
+            "ip": address,
             "known_account": account is not None,
             "locked": bool(getattr(request, "axes_locked_out", False)),
         },

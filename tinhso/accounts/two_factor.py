@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tinhso.accounts.models import User
+from tinhso.accounts.ratelimit import client_ip
 from tinhso.core.audit import audit_record
 
 DEVICE_NAME = "Ứng dụng xác thực"
@@ -59,7 +60,7 @@ def verify(*, user: User, token: str, request: HttpRequest) -> TOTPDevice | None
                 actor_id=user.pk,
                 actor_label=user.get_username(),
                 agency_code=user.agency.code if user.agency else "",
-                new={"device": device.pk},
+                new={"device": device.pk, "ip": client_ip(request)},
             )
             return device
     audit_record(
@@ -69,5 +70,6 @@ def verify(*, user: User, token: str, request: HttpRequest) -> TOTPDevice | None
         actor_id=user.pk,
         actor_label=user.get_username(),
         agency_code=user.agency.code if user.agency else "",
+        new={"ip": client_ip(request)},
     )
     return None

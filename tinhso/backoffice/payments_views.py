@@ -8,6 +8,7 @@ VietQR code never marks a fee paid (PAY-2): only the bank's statement or feed do
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from tinhso.payments.models import OUTSTANDING, PaymentRequest, ReconciliationIs
 from tinhso.payments.references import grouped
 
 MAX_UPLOAD = reconciliation.MAX_STATEMENT_BYTES
+_WHOLE_DONG = re.compile(r"\d{1,13}|\d{1,3}(?:\.\d{3}){1,4}|\d{1,3}(?: \d{3}){1,4}", re.ASCII)
 
 
 def _require_fee_role(request: HttpRequest) -> None:
@@ -85,9 +87,13 @@ def payment_exempt(request: HttpRequest, code: str, reference: str) -> HttpRespo
 
 
 def _whole_dong(raw: str) -> int | None:
-    """A whole amount of đồng as an official types it ("20.000", "20 000", "20000"), else None."""
-    digits = raw.strip().replace(".", "").replace(",", "").replace(" ", "").replace("\u00a0", "")
-    return int(digits) if digits.isdigit() and len(digits) <= 13 else None
+    """A whole amount of đồng as an official types it — "20000", or grouped by thousands with dots or spaces
+    ("20.000", "1 250 000") — else None. A comma is refused: "20,5" or "20.000,00" is no whole amount to
+    guess at."""
+    text = raw.strip().replace("\u00a0", " ")
+    if not _WHOLE_DONG.fullmatch(text):
+        return None
+    return int(text.replace(".", "").replace(" ", ""))
 
 
 @official_required

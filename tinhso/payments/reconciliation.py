@@ -588,9 +588,9 @@ def _apply_to(
             duplicate=True,
         )
         _audit_request(request, "duplicate", tx, old_status, actor)
-        detail = _("Yêu cầu %(ref)s đã %(status)s trước đó.") % {
+        detail = _("Yêu cầu %(ref)s trước đó đã ở trạng thái “%(status)s”.") % {
             "ref": request.reference,
-            "status": RequestStatus(request.status).label.lower(),
+            "status": RequestStatus(request.status).label,
         }
         return [_issue(IssueKind.DUPLICATE, tx, request, tx.amount_vnd, detail, at)]
     PaymentMatch.objects.create(

@@ -258,15 +258,16 @@ def payment_cash_record(
     so cash never makes an excess or a duplicate. `expected_paid_vnd` is what the official's page showed as
     already received: a second click, or money that arrived by transfer meanwhile, finds it changed and is
     refused (409) rather than taking the fee twice. Paid in full: the request is paid, and a dossier paused
-    for it resumes on commit (`hooks`); earlier shortfalls in the queue are closed, as a transfer closes
-    them. Audited."""
+    for it resumes on commit (`hooks`) and a shortfall in the queue is closed; paid in part, the shortfall
+    shown there is what is still due. Audited as a transfer's payment is (`payment_request.paid` /
+    `partly_paid`), with `method` cash."""
     at = _now(at)
     r = _lock(request)
     require_official(actor, r.agency)
     if r.status not in OUTSTANDING:
         raise PaymentConflict(
-            _("Khoản thu %(ref)s đã %(status)s: không thu thêm. / This request is no longer due.")
-            % {"ref": r.reference, "status": RequestStatus(r.status).label.lower()}
+            _("Khoản thu %(ref)s đang ở trạng thái “%(status)s”: không thu thêm. / No longer due.")
+            % {"ref": r.reference, "status": RequestStatus(r.status).label}
         )
     if expected_paid_vnd != r.paid_vnd:
         raise PaymentConflict(
@@ -292,28 +293,38 @@ def payment_cash_record(
         request=r, method=PaymentMethod.CASH, amount_vnd=amount_vnd, matched_at=at, matched_by=actor
     )
     r.paid_vnd += amount_vnd
+    shortfalls = ReconciliationIssue.objects.filter(
+        request=r, kind=IssueKind.PARTIAL, resolved_at__isnull=True
+    )
     if r.paid_vnd == r.amount_vnd:
         r.status = RequestStatus.PAID
         mark_settled(r, at=at)
+        # A shortfall the queue shows (a partial transfer) is what this cash made up: closed.
+        shortfalls.update(
+            resolved_at=at,
+            resolved_by=actor,
+            resolution=_("Đã thu tiền mặt tại quầy %(amount)s.") % {"amount": _vnd(amount_vnd)},
+        )
     else:
         r.status = RequestStatus.PARTLY_PAID
-    # A shortfall the queue shows (a partial transfer) is what this cash was for: closed, as a later transfer
-    # closes it (reconciliation._apply_to); what is left, if anything, shows on the request itself.
-    ReconciliationIssue.objects.filter(request=r, kind=IssueKind.PARTIAL, resolved_at__isnull=True).update(
-        resolved_at=at,
-        resolved_by=actor,
-        resolution=_("Đã thu tiền mặt tại quầy %(amount)s.") % {"amount": _vnd(amount_vnd)},
-    )
+        shortfalls.update(amount_vnd=r.amount_vnd - r.paid_vnd)  # still short, by less
     r.save(update_fields=["paid_vnd", "status", "settled_at"])
+    # The event a transfer's payment records too (payment_request.paid / partly_paid), with its method.
     audit_record(
-        event="payment_request.cash_received",
+        event=f"payment_request.{r.status}",
         target_type="payments.paymentrequest",
         target_id=r.reference,
         actor_id=actor.pk,
         actor_label=_label(actor),
         agency_code=r.agency.code,
         old={"status": old_status, "paid_vnd": r.paid_vnd - amount_vnd},
-        new={"status": r.status, "paid_vnd": r.paid_vnd, "amount_vnd": amount_vnd, "match": match.pk},
+        new={
+            "status": r.status,
+            "paid_vnd": r.paid_vnd,
+            "method": PaymentMethod.CASH.value,
+            "amount_vnd": amount_vnd,
+            "match": match.pk,
+        },
     )
     return match
 

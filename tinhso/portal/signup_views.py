@@ -30,7 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tinhso.accounts import otp, services
+from tinhso.accounts import login_audit, otp, services
 from tinhso.accounts.models import OneTimeCode, User
 from tinhso.accounts.national_id import parse_national_id
 from tinhso.accounts.phone import parse_mobile
@@ -373,6 +373,7 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
             else:
                 target = request.session.pop(_NEXT_KEY, None) or reverse(settings.LOGIN_REDIRECT_URL)
                 request.session.pop(_SIGNUP_KEY, None)
+                setattr(request, login_audit.METHOD_ATTRIBUTE, "signup")  # for its audit entry
                 login(request, user, backend=_BACKEND)
                 messages.success(
                     request,

@@ -74,13 +74,16 @@ def test_an_official_takes_cash_at_the_counter_and_prints_its_receipt(w: World) 
     page = c.get(f"/backoffice/dossiers/{d.code}/payments/").content.decode()
     assert f'data-testid="cash-{r.reference}"' in page and "nộp tiền mặt tại quầy" in page
     url = f"/backoffice/dossiers/{d.code}/payments/{r.reference}/cash/"
-    res = c.post(url, {"amount_vnd": "hai mươi", "paid_vnd": "0"}, follow=True)
-    assert "Nhập số tiền đã thu bằng số đồng" in res.content.decode()
+    for typed in ("hai mươi", "²", "20,5", "20.000,00", "2.00", "-20000"):
+        res = c.post(url, {"amount_vnd": typed, "paid_vnd": "0"}, follow=True)
+        assert "Nhập số tiền đã thu bằng số đồng" in res.content.decode(), typed
     res = c.post(url, {"amount_vnd": "25.000", "paid_vnd": "0"}, follow=True)
     assert "tối đa số còn phải nộp (20.000 đồng)" in res.content.decode()
-    res = c.post(url, {"amount_vnd": "20.000", "paid_vnd": "0"}, follow=True)
+    res = c.post(url, {"amount_vnd": "5 000", "paid_vnd": "0"}, follow=True)
+    assert "Đã ghi nhận thu tiền mặt 5.000 đồng" in res.content.decode()
+    res = c.post(url, {"amount_vnd": "15.000", "paid_vnd": "5000"}, follow=True)
     html = res.content.decode()
-    assert "Đã ghi nhận thu tiền mặt 20.000 đồng" in html
+    assert "Đã ghi nhận thu tiền mặt 15.000 đồng" in html
     assert 'data-testid="paid-cash"' in html and "tiền mặt tại quầy" in html
     assert f'data-testid="cash-{r.reference}"' not in html  # nothing left to take
     r.refresh_from_db()
@@ -88,7 +91,7 @@ def test_an_official_takes_cash_at_the_counter_and_prints_its_receipt(w: World) 
     # The same form sent twice takes nothing more.
     res = c.post(url, {"amount_vnd": "20.000", "paid_vnd": "0"}, follow=True)
     assert "không thu thêm" in res.content.decode()
-    [(_, [match])] = fees.dossier_payments_with_receipts(d)
+    [(_, [_first, match])] = fees.dossier_payments_with_receipts(d)
     receipt = c.get(f"/thanh-toan/{r.reference}/bien-lai/{match.pk}.pdf")
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
     # The applicant sees the payment and its receipt on their page too.

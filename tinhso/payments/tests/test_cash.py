@@ -51,10 +51,17 @@ def test_cash_in_full_pays_the_request_tells_the_hooks_and_is_audited(
         False,
     )
     assert [(s.reference, s.status) for s in told] == [(r.reference, "paid")]
-    entry = AuditEntry.objects.get(event="payment_request.cash_received", target_id=r.reference)
+    # The event a transfer's payment records, with its method.
+    entry = AuditEntry.objects.get(event="payment_request.paid", target_id=r.reference)
     assert entry.actor_id == m.counter.pk and entry.agency_code == m.ward.code
     assert entry.old == {"status": "open", "paid_vnd": 0}
-    assert entry.new == {"status": "paid", "paid_vnd": 20_000, "amount_vnd": 20_000, "match": match.pk}
+    assert entry.new == {
+        "status": "paid",
+        "paid_vnd": 20_000,
+        "method": "cash",
+        "amount_vnd": 20_000,
+        "match": match.pk,
+    }
     assert audit_verify().ok
 
 
@@ -88,12 +95,16 @@ def test_cash_that_makes_up_a_partial_transfer_closes_its_shortfall_in_the_queue
     )
     (shortfall,) = ReconciliationIssue.objects.filter(kind=IssueKind.PARTIAL)
     assert shortfall.is_open and shortfall.amount_vnd == 30_000
-    services.payment_cash_record(r, amount_vnd=30_000, expected_paid_vnd=20_000, actor=m.leader)
+    # Part of the rest in cash: still short, by what is left.
+    services.payment_cash_record(r, amount_vnd=5_000, expected_paid_vnd=20_000, actor=m.counter)
+    shortfall.refresh_from_db()
+    assert shortfall.is_open and shortfall.amount_vnd == 25_000
+    services.payment_cash_record(r, amount_vnd=25_000, expected_paid_vnd=25_000, actor=m.leader)
     shortfall.refresh_from_db()
     r.refresh_from_db()
     assert r.status == RequestStatus.PAID
     assert not shortfall.is_open and shortfall.resolved_by == m.leader
-    assert "30.000 đồng" in shortfall.resolution
+    assert "25.000 đồng" in shortfall.resolution
 
 
 @pytest.mark.parametrize(
@@ -107,7 +118,9 @@ def test_nothing_beyond_what_is_due_and_nothing_below_one_dong(m: Money, amount:
     r.refresh_from_db()
     assert (r.status, r.paid_vnd) == (RequestStatus.OPEN, 0)
     assert not PaymentMatch.objects.exists()
-    assert not AuditEntry.objects.filter(event="payment_request.cash_received").exists()
+    assert not AuditEntry.objects.filter(
+        event__in=["payment_request.paid", "payment_request.partly_paid"]
+    ).exists()
 
 
 def test_a_second_click_or_money_arrived_meanwhile_is_refused_not_taken_twice(m: Money) -> None:
@@ -118,7 +131,7 @@ def test_a_second_click_or_money_arrived_meanwhile_is_refused_not_taken_twice(m:
         services.payment_cash_record(r, amount_vnd=20_000, expected_paid_vnd=0, actor=m.counter)
     assert refused.value.status_code == 409
     services.payment_cash_record(r, amount_vnd=30_000, expected_paid_vnd=20_000, actor=m.counter)
-    with pytest.raises(services.PaymentConflict, match="không thu thêm"):
+    with pytest.raises(services.PaymentConflict, match="đang ở trạng thái “Đã thanh toán”: không thu thêm"):
         services.payment_cash_record(r, amount_vnd=1_000, expected_paid_vnd=50_000, actor=m.counter)
     assert PaymentMatch.objects.filter(request=r).count() == 2
 
@@ -163,3 +176,20 @@ def test_the_database_refuses_cash_with_a_transaction_or_without_who_took_it(m: 
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         PaymentMatch.objects.create(request=r, amount_vnd=1, matched_at=at("2026-03-02 09:40"))  # transfer
+    rec.statement_import(
+        account=m.account,
+        data=csv_statement([("02/03/2026 10:15", "FT1", "20.000", r.reference)]),
+        actor=m.counter,
+    )
+    tx = PaymentMatch.objects.get().transaction
+    assert tx is not None
+    when = at("2026-03-02 09:40")
+    PaymentMatch.objects.filter(transaction=tx).delete()  # not the one-to-one refusing it, the constraint
+    for wrong in (
+        {"transaction": tx, "matched_by": m.counter},  # cash with a bank transaction
+        {"matched_by": m.counter, "duplicate": True},  # cash as a duplicate
+    ):
+        with pytest.raises(IntegrityError, match="payment_match_method"), transaction.atomic():
+            PaymentMatch.objects.create(
+                request=r, method=PaymentMethod.CASH, amount_vnd=1, matched_at=when, **wrong
+            )
