@@ -15,8 +15,9 @@ transaction: these views make no other change):
 
 Failures are bounded, since every audited write queues on the chain's head and the log is never pruned:
 attempts after the one that locks a pair (refused by django-axes without checking the password; it counts
-them) are not audited, and at most `FAILURES_AUDITED_PER_HOUR` failures a client address (`core` rate
-limit, so that many made-up identifiers from one address do not fill the log either). The browser's
+them) are not audited, and at most `FAILURES_AUDITED_PER_HOUR` other failures a client address (`core`
+rate limit, so that many made-up identifiers from one address do not fill the log either) — the attempt
+that locks is always audited. The browser's
 user-agent is not kept (django-axes keeps its own, for its cool-off). The address is the one django-axes
 counts (`ratelimit.client_ip`: `PROXY_COUNT` applies). Two-factor steps are audited in `two_factor.py`, the
 creation of API tokens in `api_auth.py`.
@@ -89,9 +90,15 @@ def login_failed(
     if request is not None and _refused_while_locked(request, credentials):
         return  # django-axes counts these; the log has the attempt that locked
     address = _address(request)
-    if not rate_limit_hit(
-        scope="login_audit", subject=address, limit=FAILURES_AUDITED_PER_HOUR, window_seconds=3600
-    ).allowed:
+    locked = bool(getattr(request, "axes_locked_out", False))
+    # The attempt that locks is always audited (at most one per pair and cool-off): spending the address's
+    # budget on made-up identifiers must not hide the lockouts that follow.
+    if (
+        not locked
+        and not rate_limit_hit(
+            scope="login_audit", subject=address, limit=FAILURES_AUDITED_PER_HOUR, window_seconds=3600
+        ).allowed
+    ):
         return
     typed = str((credentials or {}).get("username") or "")
     account = account_for_identifier(typed) if typed else None
@@ -104,6 +111,6 @@ def login_failed(
         new={
             "ip": address,
             "known_account": account is not None,
-            "locked": bool(getattr(request, "axes_locked_out", False)),
+            "locked": locked,
         },
     )

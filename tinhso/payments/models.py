@@ -183,7 +183,7 @@ class StatementImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField()
-    rows = models.PositiveIntegerField(_("số giao dịch ghi có"), default=0)
+    rows = models.PositiveIntegerField(_("số giao dịch"), default=0)
     added = models.PositiveIntegerField(_("giao dịch mới"), default=0)
     already_known = models.PositiveIntegerField(_("giao dịch đã có"), default=0)
 
@@ -202,13 +202,14 @@ class StatementImport(models.Model):
 
 class TransactionKind(models.TextChoices):
     CREDIT = "credit", _("Ghi có")
-    REVERSAL = "reversal", _("Hoàn trả (ngân hàng đảo giao dịch ghi có)")
+    REVERSAL = "reversal", _("Ngân hàng thu hồi giao dịch ghi có")
 
 
 class BankTransaction(models.Model):
-    """A credit to a collection account, or the bank's reversal of one (`kind`), as the bank reported it.
-    Never changed once recorded. A reversal names the credit it takes back (`reverses`) when it could be
-    found (reconciliation._apply_reversal); the amount is positive either way."""
+    """A credit to a collection account, or the bank's reversal of one (`kind`, *thu hồi*), as the bank
+    reported it. Never changed once recorded, but for one thing: a reversal names the credit it takes back
+    (`reverses`) when that is found — when it is recorded, or when the credit is recorded after it
+    (reconciliation._cancel_out). The amount is positive either way."""
 
     bank_bin = models.CharField(max_length=6, validators=[bin_validator])
     transaction_id = models.CharField(_("mã giao dịch ngân hàng"), max_length=100)
@@ -227,6 +228,9 @@ class BankTransaction(models.Model):
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
     )
+    # A reversal: the credit's transaction id as the bank named it (the feed's `reverses`), kept so that a
+    # credit recorded after its reversal still finds it (reconciliation._reversal_waiting_for).
+    reverses_ref = models.CharField(max_length=100, blank=True)
     statement = models.ForeignKey(
         StatementImport, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
@@ -274,7 +278,7 @@ class PaymentMatch(models.Model):
     )
     # The request was already paid: the money is a duplicate, to refund (the queue says so).
     duplicate = models.BooleanField(default=False)
-    # The bank reversed the transfer (its `BankTransaction.reversal`): it no longer counts, its receipt
+    # The bank took the transfer back (its `BankTransaction.reversal`): it no longer counts, its receipt
     # says so.
     reversed_at = models.DateTimeField(null=True, blank=True)
 
@@ -303,7 +307,7 @@ class IssueKind(models.TextChoices):
     EXCESS = "excess", _("Thanh toán thừa")
     DUPLICATE = "duplicate", _("Thanh toán trùng (yêu cầu đã thanh toán)")
     UNMATCHED = "unmatched", _("Không xác định được mã thanh toán")
-    REVERSAL = "reversal", _("Ngân hàng hoàn trả khoản đã ghi có")
+    REVERSAL = "reversal", _("Ngân hàng thu hồi khoản đã ghi có")
 
 
 class ReconciliationIssue(models.Model):

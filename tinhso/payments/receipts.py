@@ -11,6 +11,7 @@ disagree with them; the same records give the same bytes.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
@@ -98,9 +99,12 @@ def render_receipt(match: PaymentMatch) -> bytes:
     # What this payment settled: what was still due when it arrived, at most (the request's earlier
     # matches, duplicates apart, paid the rest).
     earlier = sum(
-        PaymentMatch.objects.filter(
-            request=request, duplicate=False, reversed_at__isnull=True, pk__lt=match.pk
-        ).values_list("amount_vnd", flat=True)
+        PaymentMatch.objects.filter(request=request, duplicate=False, pk__lt=match.pk)
+        # As they stood when this payment came: one taken back later still counted then (a receipt, once
+        # issued, does not change). At the same instant the taking back came after (an import applies its
+        # credits before its reversals).
+        .filter(Q(reversed_at__isnull=True) | Q(reversed_at__gte=match.matched_at))
+        .values_list("amount_vnd", flat=True)
     )
     collected = min(match.amount_vnd, max(0, request.amount_vnd - earlier))
     story: list[Flowable] = [
@@ -147,12 +151,14 @@ def render_receipt(match: PaymentMatch) -> bytes:
             _line("Thời điểm thu", pdf.vn_datetime(match.matched_at)),
         ]
     if match.reversed_at is not None:  # the bank took the transfer back (reconciliation._apply_reversal)
+        reversal = getattr(tx, "reversal", None) if tx is not None else None
+        when = reversal.booked_at if reversal is not None else match.reversed_at
         story.append(
             _line(
                 "Tình trạng",
                 bold(
-                    f"Ngân hàng đã hoàn trả giao dịch lúc {pdf.vn_datetime(match.reversed_at)}: "
-                    "biên lai này không còn giá trị."
+                    f"Ngân hàng đã thu hồi giao dịch ({pdf.vn_datetime(when)}): biên lai này không còn "
+                    "giá trị."
                 ),
             )
         )

@@ -129,7 +129,7 @@ class Credit:
     counterparty_name: str = ""
     counterparty_account: str = ""
     where: str = ""  # the row in its statement ("Dòng 12", "Stmt 1, Ntry 3, TxDtls 1"), for errors
-    # A reversal (*hoàn trả*): the bank takes back an earlier credit of the same amount. `reverses` is the
+    # A reversal (*thu hồi*): the bank takes back an earlier credit of the same amount. `reverses` is the
     # original's transaction id when the bank names it (the feed); `end_to_end_id` the payer's id both
     # entries carry (camt.053); `reason` the bank's return reason code (camt.053 `RtrInf/Rsn/Cd`).
     reversal: bool = False
@@ -403,9 +403,12 @@ def parse_camt053(data: bytes, *, account_number: str = "") -> list[Credit]:
             # A debit is no payment to us, except the bank's reversal of a credit (DBIT with RvslInd: the
             # original was a credit, ISO 20022's usage rule), which takes that payment back.
             indicator = _text(entry, "{*}CdtDbtInd")
-            reversal = indicator == "DBIT" and _text(entry, "{*}RvslInd").lower() in ("true", "1")
+            reversed_entry = _text(entry, "{*}RvslInd").lower() in ("true", "1")
+            reversal = indicator == "DBIT" and reversed_entry
             if indicator != "CRDT" and not reversal:
                 continue
+            if indicator == "CRDT" and reversed_entry:
+                continue  # the reversal of a debit (a refund of ours sent back): money in, but no payment
             status = _text(entry, "{*}Sts/{*}Cd") or _text(entry, "{*}Sts")
             if status and status != "BOOK":
                 continue  # pending or information only: not money yet
@@ -656,38 +659,47 @@ def _record(
     """Insert the credit (or reversal) unless the bank's id is already known (then None): a savepoint turns
     the unique constraint's refusal into "already known", which also settles a race between two imports.
     Known with another account, amount or kind: `_KnownDiffers` (the bank contradicts itself, or someone
-    replays an id). A reversal is recorded with the credit it takes back when that is found (locked first,
-    so two reversals of one credit take it back once)."""
+    replays an id). A reversal is recorded with the credit it takes back when that is found (locked first;
+    a second reversal of one credit, even a concurrent one, is recorded without it, for the queue)."""
     original = _original_of(account, credit) if credit.reversal else None
-    try:
-        with transaction.atomic():
-            tx = BankTransaction.objects.create(
-                bank_bin=account.bank_bin,
-                transaction_id=credit.transaction_id,
-                account=account,
-                amount_vnd=credit.amount_vnd,
-                booked_at=credit.booked_at,
-                description=credit.description,
-                counterparty_name=credit.counterparty_name,
-                counterparty_account=credit.counterparty_account,
-                source=source,
-                statement=statement,
-                recorded_at=at,
-                kind=TransactionKind.REVERSAL if credit.reversal else TransactionKind.CREDIT,
-                end_to_end_id=credit.end_to_end_id,
-                reverses=original,
-            )
-    except IntegrityError:
-        known = BankTransaction.objects.filter(
-            bank_bin=account.bank_bin, transaction_id=credit.transaction_id
-        ).first()
-        problem = _differs(known, account, credit) if known is not None else None
-        if problem:
-            raise _KnownDiffers(problem) from None
-        return None, []
+    while True:
+        try:
+            with transaction.atomic():
+                tx = BankTransaction.objects.create(
+                    bank_bin=account.bank_bin,
+                    transaction_id=credit.transaction_id,
+                    account=account,
+                    amount_vnd=credit.amount_vnd,
+                    booked_at=credit.booked_at,
+                    description=credit.description,
+                    counterparty_name=credit.counterparty_name,
+                    counterparty_account=credit.counterparty_account,
+                    source=source,
+                    statement=statement,
+                    recorded_at=at,
+                    kind=TransactionKind.REVERSAL if credit.reversal else TransactionKind.CREDIT,
+                    end_to_end_id=credit.end_to_end_id,
+                    reverses=original,
+                    reverses_ref=credit.reverses,
+                )
+            break
+        except IntegrityError:
+            known = BankTransaction.objects.filter(
+                bank_bin=account.bank_bin, transaction_id=credit.transaction_id
+            ).first()
+            if known is None and original is not None:
+                original = None  # another reversal of that credit committed first: this one is not linked
+                continue
+            problem = _differs(known, account, credit) if known is not None else None
+            if problem:
+                raise _KnownDiffers(problem) from None
+            return None, []
     tx.account = account
     if credit.reversal:
         return tx, _apply_reversal(tx, original, credit, at=at)
+    waiting = _reversal_waiting_for(tx)
+    if waiting is not None:
+        return tx, _cancel_out(tx, waiting, at=at)
     return tx, _apply(tx, at=at)
 
 
@@ -695,70 +707,136 @@ def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đồng"
 
 
+# How far back a reversal that names no credit looks for one with its payment reference.
+REVERSAL_LOOKBACK = dt.timedelta(days=400)
+
+
 def _original_of(account: CollectionAccount, credit: Credit) -> BankTransaction | None:
     """The credit a reversal takes back, locked: on the same account, of the same amount, not reversed yet;
     named by the bank (`reverses`, else the end-to-end id both carry), else — when the bank names none —
-    the one earlier credit whose description holds the same payment reference. None when not exactly one
-    is found: an official then looks (the queue)."""
+    the one credit booked up to the reversal's day (within `REVERSAL_LOOKBACK`) whose description holds the
+    same payment reference. None when not exactly one is found: an official then looks (the queue)."""
     candidates = BankTransaction.objects.select_for_update(of=("self",)).filter(
         account=account, kind=TransactionKind.CREDIT, amount_vnd=credit.amount_vnd, reversal__isnull=True
     )
     if credit.reverses:
         found = list(candidates.filter(transaction_id=credit.reverses)[:2])
     elif credit.end_to_end_id:
-        found = list(
-            candidates.filter(Q(end_to_end_id=credit.end_to_end_id) | Q(transaction_id=credit.end_to_end_id))[
-                :2
-            ]
-        )
+        named = Q(end_to_end_id=credit.end_to_end_id) | Q(transaction_id=credit.end_to_end_id)
+        found = list(candidates.filter(named)[:2])
     else:
         refs = set(references.find_references(credit.description))
+        # A statement may give the reversal's day only (midnight): its whole day counts.
+        window = candidates.filter(
+            booked_at__lt=credit.booked_at + dt.timedelta(days=1),
+            booked_at__gte=credit.booked_at - REVERSAL_LOOKBACK,
+        ).order_by("-booked_at", "-id")
         found = (
-            [
-                t
-                for t in candidates.filter(booked_at__lte=credit.booked_at).order_by("-booked_at", "-id")[
-                    :200
-                ]
-                if refs & set(references.find_references(t.description))
-            ]
+            [t for t in window.iterator() if refs & set(references.find_references(t.description))][:2]
             if refs
             else []
         )
     return found[0] if len(found) == 1 else None
 
 
+def _reversal_waiting_for(tx: BankTransaction) -> BankTransaction | None:
+    """A reversal recorded before the credit it names (statements imported out of order, a feed pushing the
+    reversal first): on the same account, of the same amount, not linked yet, naming this credit by its id
+    or its end-to-end id. Locked; None unless exactly one."""
+    named = Q(reverses_ref=tx.transaction_id)
+    if tx.end_to_end_id:
+        named |= Q(end_to_end_id=tx.end_to_end_id)
+    found = list(
+        BankTransaction.objects.select_for_update()
+        .filter(
+            account_id=tx.account_id,
+            kind=TransactionKind.REVERSAL,
+            reverses__isnull=True,
+            amount_vnd=tx.amount_vnd,
+        )
+        .filter(named)[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def _cancel_out(
+    tx: BankTransaction, reversal: BankTransaction, *, at: dt.datetime
+) -> list[ReconciliationIssue]:
+    """The credit a reversal already took back arrives: the two cancel out, nothing is paid. The reversal
+    is linked to it (the one change a recorded transaction gets) and its queue item closed."""
+    reversal.reverses = tx
+    reversal.save(update_fields=["reverses"])
+    ReconciliationIssue.objects.filter(transaction=reversal, resolved_at__isnull=True).update(
+        resolved_at=at,
+        resolution=_(
+            "Giao dịch ghi có %(tx)s được ghi nhận sau: hai giao dịch bù trừ nhau, không tính vào khoản "
+            "thu nào."
+        )
+        % {"tx": tx.transaction_id},
+    )
+    return []
+
+
+def _align_queue(request: PaymentRequest, *, at: dt.datetime, note: str) -> None:
+    """The request's open shortfall and surplus items made to say what is now short or over (the request
+    locked, its `paid_vnd` just changed): resized, or closed with `note` when there is none."""
+    short = request.amount_vnd - request.paid_vnd if request.status == RequestStatus.PARTLY_PAID else 0
+    over = max(0, request.paid_vnd - request.amount_vnd)
+    for kind, amount in ((IssueKind.PARTIAL, short), (IssueKind.EXCESS, over)):
+        items = list(
+            ReconciliationIssue.objects.filter(request=request, kind=kind, resolved_at__isnull=True).order_by(
+                "-created_at", "-id"
+            )
+        )
+        keep = items[:1] if amount else []
+        for item in keep:
+            item.amount_vnd = amount
+            item.save(update_fields=["amount_vnd"])
+        ReconciliationIssue.objects.filter(pk__in=[i.pk for i in items[len(keep) :]]).update(
+            resolved_at=at, resolution=note
+        )
+
+
 def _apply_reversal(
     tx: BankTransaction, original: BankTransaction | None, credit: Credit, *, at: dt.datetime
 ) -> list[ReconciliationIssue]:
-    """The bank took a credit back. Applied to a request, the payment stops counting: the request's
-    received amount goes down and its state with it (paid → partly paid or awaiting payment), the match is
-    marked reversed (its receipt says so), and the queue tells the agency's officials — a dossier that
-    moved on because the fee was paid is not moved back by this. A credit that was never applied (unmatched)
-    or was a duplicate to refund: its queue item is closed, the money having gone back. No original found:
-    the queue."""
+    """The bank took a credit back (*thu hồi*). Applied to a request, the payment stops counting: the
+    request's received amount goes down and its state with it (paid → partly paid or awaiting payment), the
+    match is marked reversed (its receipt says so), the request's shortfall and surplus items in the queue
+    are brought in line, and a reversal item tells the agency's officials — a dossier that moved on because
+    the fee was paid is not moved back by this. A credit never applied (unmatched) or a duplicate owed back:
+    its open queue item is closed, the money having gone back; one an official had already closed (refunded
+    it?) gets a reversal item. No original found: a reversal item without a request."""
     why = _(" (lý do: %(code)s)") % {"code": credit.reason} if credit.reason else ""
     if original is None:
         detail = _(
-            "Ngân hàng hoàn trả %(amount)s%(why)s nhưng không xác định được giao dịch ghi có gốc: "
+            "Ngân hàng thu hồi %(amount)s%(why)s nhưng không xác định được giao dịch ghi có gốc: "
             "đối chiếu sao kê."
         ) % {"amount": _vnd(tx.amount_vnd), "why": why}
         return [_issue(IssueKind.REVERSAL, tx, None, tx.amount_vnd, detail, at)]
-    gone_back = _("Ngân hàng đã hoàn trả giao dịch này (%(tx)s).") % {"tx": tx.transaction_id}
+    gone_back = _("Ngân hàng đã thu hồi giao dịch này (%(tx)s).") % {"tx": tx.transaction_id}
     match = PaymentMatch.objects.filter(transaction=original).first()
-    open_items = ReconciliationIssue.objects.filter(transaction=original, resolved_at__isnull=True)
+    items = ReconciliationIssue.objects.filter(transaction=original)
     if match is None or match.duplicate:
-        # Nothing counted: an unmatched credit, or a duplicate the agency owed back — the bank returned it.
+        # Nothing counted: an unmatched credit, or a duplicate the agency owed back — the bank took it back.
         if match is not None:
             match.reversed_at = at
             match.save(update_fields=["reversed_at"])
-        open_items.update(resolved_at=at, resolution=gone_back)
-        return []
+        closed_by_hand = items.filter(resolved_at__isnull=False, resolved_by__isnull=False).exists()
+        items.filter(resolved_at__isnull=True).update(resolved_at=at, resolution=gone_back)
+        if not closed_by_hand:
+            return []
+        detail = _(
+            "Ngân hàng thu hồi giao dịch %(orig)s%(why)s mà cán bộ đã xử lý trước đó (hoàn trả?): kiểm tra "
+            "để không hoàn trả hai lần."
+        ) % {"orig": original.transaction_id, "why": why}
+        request = match.request if match is not None else None
+        return [_issue(IssueKind.REVERSAL, tx, request, tx.amount_vnd, detail[:300], at)]
     request = PaymentRequest.objects.select_for_update().select_related("agency").get(pk=match.request_id)
     old_status = request.status
     match.reversed_at = at
     match.save(update_fields=["reversed_at"])
-    # A shortfall or surplus this credit made is no longer so: the request's new state says what is due.
-    open_items.update(resolved_at=at, resolution=gone_back)
+    items.filter(resolved_at__isnull=True).update(resolved_at=at, resolution=gone_back)
     request.paid_vnd = max(0, request.paid_vnd - match.amount_vnd)
     if request.paid_vnd == 0:
         request.status = RequestStatus.OPEN
@@ -767,16 +845,24 @@ def _apply_reversal(
     if request.status != RequestStatus.PAID:
         request.settled_at = None
     request.save(update_fields=["paid_vnd", "status", "settled_at"])
+    _align_queue(request, at=at, note=gone_back)
     _audit_request(request, "reversed", tx, old_status)
-    detail = _("Ngân hàng hoàn trả giao dịch %(orig)s%(why)s: khoản thu trở lại “%(status)s”.") % {
-        "orig": original.transaction_id,
-        "why": why,
-        "status": RequestStatus(request.status).label,
-    }
-    if old_status == RequestStatus.PAID and request.status != RequestStatus.PAID:
-        detail += " " + _("Khoản thu đã được coi là nộp đủ: kiểm tra hồ sơ %(subject)s.") % {
-            "subject": request.subject_key
+    if request.status == RequestStatus.PAID:
+        detail = _("Ngân hàng thu hồi giao dịch %(orig)s%(why)s; khoản thu vẫn đủ (đã nhận %(paid)s).") % {
+            "orig": original.transaction_id,
+            "why": why,
+            "paid": _vnd(request.paid_vnd),
         }
+    else:
+        detail = _("Ngân hàng thu hồi giao dịch %(orig)s%(why)s: khoản thu còn phải nộp %(due)s.") % {
+            "orig": original.transaction_id,
+            "why": why,
+            "due": _vnd(request.amount_vnd - request.paid_vnd),
+        }
+        if old_status == RequestStatus.PAID:
+            detail += " " + _("Khoản thu đã được coi là nộp đủ: kiểm tra hồ sơ %(subject)s.") % {
+                "subject": request.subject_key
+            }
     return [_issue(IssueKind.REVERSAL, tx, request, match.amount_vnd, detail[:300], at)]
 
 
@@ -866,6 +952,8 @@ def statement_import(
         fmt = StatementImport.Format.CSV
         credits = parse_csv(data)
     _check_known(account, credits)
+    # Credits first: a reversal listed before the credit it takes back (same statement) then finds it.
+    credits = sorted(credits, key=lambda c: c.reversal)
     try:
         with transaction.atomic():  # a savepoint: the same file sent twice at once (a double click)
             statement = StatementImport.objects.create(
@@ -932,6 +1020,12 @@ def issue_match_by_hand(
     queue items the payment gives rise to."""
     at = at or timezone.now()
     pk = issue.pk if isinstance(issue, ReconciliationIssue) else issue
+    # The transaction first, as a reversal locks it (`_original_of`) before its queue items: one order,
+    # no deadlock, and a reversal committed meanwhile is seen below.
+    tx_id = ReconciliationIssue.objects.filter(pk=pk).values_list("transaction_id", flat=True).first()
+    if tx_id is None:
+        raise ReconciliationIssue.DoesNotExist
+    BankTransaction.objects.select_for_update().filter(pk=tx_id).first()
     row = (
         ReconciliationIssue.objects.select_for_update()
         .select_related("agency", "transaction__account")
@@ -946,6 +1040,10 @@ def issue_match_by_hand(
     if row.kind != IssueKind.UNMATCHED or row.resolved_at is not None or _has_match(row.transaction):
         raise PaymentConflict(
             _("Chỉ đối soát thủ công được giao dịch chưa xác định còn mở. / Only an open unmatched payment.")
+        )
+    if BankTransaction.objects.filter(reverses=row.transaction).exists():
+        raise PaymentConflict(
+            _("Ngân hàng đã thu hồi giao dịch này: không đối soát. / The bank took this payment back.")
         )
     request = (
         PaymentRequest.objects.select_for_update()

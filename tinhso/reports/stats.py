@@ -46,10 +46,10 @@ Vietnam's time, and the dossiers of the scope (`Scope.q`):
   obligation; open, partly paid or paid, as of now). A dossier whose only requests were exempted or
   cancelled has nothing to pay; one withdrawn or stopped with its fee still open keeps it.
 - **Thanh toán trực tuyến** (`paid_online`): of `fee_due`, the dossiers with at least one request fully
-  **paid** (`RequestStatus.PAID`, as of now). Money reaches a request only by bank transfer (VietQR, a
-  statement, the bank's webhook; no cash is recorded), so paid is paid online. A request **partly paid**
-  does not count: the fee was not paid. **Tỷ lệ thanh toán trực tuyến** = thanh toán trực tuyến / có phí,
-  lệ phí.
+  **paid** (`RequestStatus.PAID`, as of now) by bank transfer alone (VietQR, a statement, the bank's
+  webhook): a request paid wholly or partly in cash at the counter is not paid online. A request **partly
+  paid** does not count: the fee was not paid. **Tỷ lệ thanh toán trực tuyến** = thanh toán trực tuyến /
+  có phí, lệ phí.
 - **Kết quả điện tử** (`processed_e_result`): processed dossiers with an electronic result in the
   e-document store (an `EDocument` of kind result, not revoked, for the dossier's code), as of now.
 - **Số hóa** (`received_digitised`): new dossiers with at least one provided paper and a file for every
@@ -87,7 +87,7 @@ from tinhso.dossiers.models import (
     Status,
 )
 from tinhso.edocs.models import EDocument
-from tinhso.payments.models import PaymentRequest, RequestStatus
+from tinhso.payments.models import PaymentMatch, PaymentMethod, PaymentRequest, RequestStatus
 from tinhso.procedures.models import Procedure, ProcedureField
 from tinhso.reports.periods import Period
 from tinhso.reports.scope import Scope, small_id
@@ -218,9 +218,14 @@ def fee_to_pay() -> Q:
 
 
 def paid_online() -> Q:
-    """At least one request for the dossier's code fully paid; bank transfers are the only way money is
-    recorded. Partly paid is not paid."""
-    paid = PaymentRequest.objects.filter(status=RequestStatus.PAID).exclude(subject_key="")
+    """At least one request for the dossier's code fully paid, and by transfer alone (no cash taken at the
+    counter counted for it). Partly paid is not paid."""
+    cash = PaymentMatch.objects.filter(method=PaymentMethod.CASH, reversed_at__isnull=True)
+    paid = (
+        PaymentRequest.objects.filter(status=RequestStatus.PAID)
+        .exclude(subject_key="")
+        .exclude(pk__in=cash.values("request_id"))
+    )
     return Q(code__in=paid.values("subject_key"))
 
 

@@ -131,6 +131,12 @@ def test_failures_from_one_address_are_audited_up_to_a_bound(client, reference_d
         client.post(LOGIN, {"username": f"khong-co-{n}", "password": "x"}, REMOTE_ADDR="203.113.7.10")
     client.post(LOGIN, {"username": "khong-co-9", "password": "x"}, REMOTE_ADDR="203.113.7.11")
     assert [_new(e)["ip"] for e in _entries("user.login_failed")] == ["203.113.7.10"] * 3 + ["203.113.7.11"]
+    # The budget spent, a real account's lockout from that address is still audited.
+    user = factories.citizen()
+    for _ in range(5):
+        client.post(LOGIN, {"username": user.username, "password": "sai"}, REMOTE_ADDR="203.113.7.10")
+    (lockout,) = [e for e in _entries("user.login_failed") if e.target_id == str(user.pk)]
+    assert _new(lockout)["locked"] is True
 
 
 def test_signing_up_logs_in_and_says_so(client, reference_data):

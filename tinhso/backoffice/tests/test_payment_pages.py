@@ -224,7 +224,7 @@ def test_a_payment_the_bank_took_back_shows_in_the_queue_and_the_fee_is_due_agai
     assert r.status == RequestStatus.PAID
     assert "1 giao dịch cần xử lý" in upload(camt(Entry("RV1", 20_000, end_to_end="E2E-1", reversal=True)))
     queue = c.get("/backoffice/payments/queue/").content.decode()
-    assert "Ngân hàng hoàn trả khoản đã ghi có" in queue and "FT1" in queue and r.reference in queue
+    assert "Ngân hàng thu hồi khoản đã ghi có" in queue and "FT1" in queue and r.reference in queue
     page = c.get(f"/backoffice/dossiers/{d.code}/payments/").content.decode()
     assert 'data-testid="reversed"' in page and "Chờ thanh toán" in page
     assert 'data-testid="vietqr"' in page  # the fee is due again, by transfer or in cash

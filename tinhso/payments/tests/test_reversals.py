@@ -101,7 +101,7 @@ def test_a_reversed_payment_no_longer_counts_and_the_queue_says_so(m: Money) -> 
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render_receipt(match))).pages).split()
     )
-    assert "Ngân hàng đã hoàn trả giao dịch" in text and "không còn giá trị" in text
+    assert "Ngân hàng đã thu hồi giao dịch" in text and "không còn giá trị" in text
     # The VietQR asks for the fee again; a new transfer pays it.
     _import(m, camt(Entry("FT300", 20_000, f"nop lai {r.reference}")))
     r.refresh_from_db()
@@ -178,8 +178,8 @@ def test_an_unmatched_or_duplicate_credit_sent_back_closes_its_queue_item(m: Mon
     assert result.issues == []
     assert not ReconciliationIssue.objects.filter(resolved_at__isnull=True).exists()
     assert set(ReconciliationIssue.objects.values_list("resolution", flat=True)) == {
-        "Ngân hàng đã hoàn trả giao dịch này (RV2).",
-        "Ngân hàng đã hoàn trả giao dịch này (RV3).",
+        "Ngân hàng đã thu hồi giao dịch này (RV2).",
+        "Ngân hàng đã thu hồi giao dịch này (RV3).",
     }
     r.refresh_from_db()
     assert (r.status, r.paid_vnd) == (RequestStatus.PAID, 20_000)
@@ -244,3 +244,133 @@ def test_the_database_keeps_reverses_for_reversals(m: Money) -> None:
             recorded_at=original.recorded_at,
             reverses=original,
         )
+
+
+def test_a_reversed_overpayment_leaves_no_surplus_to_refund(m: Money) -> None:
+    r = m.request(100_000)
+    _import(
+        m,
+        camt(
+            Entry("A", 60_000, r.reference, end_to_end="EA"),
+            Entry("B", 100_000, r.reference, end_to_end="EB"),
+        ),
+    )
+    r.refresh_from_db()
+    (excess,) = ReconciliationIssue.objects.filter(kind=IssueKind.EXCESS, resolved_at__isnull=True)
+    assert (r.status, r.paid_vnd, excess.amount_vnd) == (RequestStatus.PAID, 160_000, 60_000)
+    receipt_b = render_receipt(PaymentMatch.objects.get(transaction__transaction_id="B"))
+    result = _import(m, camt(Entry("RA", 60_000, reversal=True, end_to_end="EA")))
+    r.refresh_from_db()
+    excess.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.PAID, 100_000)
+    assert not excess.is_open and "RA" in excess.resolution  # nothing over any more: nothing to refund
+    assert "khoản thu vẫn đủ (đã nhận 100.000 đồng)" in result.issues[0].detail
+    # B's receipt, issued when A still counted, does not change.
+    assert render_receipt(PaymentMatch.objects.get(transaction__transaction_id="B")) == receipt_b
+
+
+def test_a_reversal_listed_before_its_credit_in_one_statement_finds_it(m: Money) -> None:
+    r = m.request(20_000)
+    _import(
+        m,
+        camt(
+            Entry("RV1", 20_000, reversal=True, end_to_end="E1"),
+            Entry("FT1", 20_000, r.reference, end_to_end="E1"),
+        ),
+    )
+    r.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.OPEN, 0)
+    assert BankTransaction.objects.get(transaction_id="RV1").reverses == BankTransaction.objects.get(
+        transaction_id="FT1"
+    )
+
+
+def test_a_credit_pushed_after_its_reversal_cancels_out(m: Money) -> None:
+    r = m.request(20_000)
+
+    def push(**kw: Any) -> rec.WebhookResult:
+        payload = {
+            "transaction_id": "VTB-1",
+            "account_number": ACCOUNT,
+            "amount": 20000,
+            "booked_at": "2026-03-02T10:15:00+07:00",
+            "description": r.reference,
+            **kw,
+        }
+        body = json.dumps(payload).encode()
+        return rec.webhook_receive(feed_code="vietinbank", body=body, signature=rec.sign(SECRET, body))
+
+    early = push(transaction_id="VTB-R1", direction="reversal", reverses="VTB-1")
+    (item,) = early.issues
+    assert item.request is None and item.is_open
+    assert push().status == "recorded"
+    r.refresh_from_db()
+    item.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.OPEN, 0)  # the money came and went: nothing paid
+    assert not item.is_open and "bù trừ" in item.resolution
+    assert BankTransaction.objects.get(transaction_id="VTB-R1").reverses == BankTransaction.objects.get(
+        transaction_id="VTB-1"
+    )
+    assert not PaymentMatch.objects.exists()
+
+
+def test_the_reversal_of_a_debit_is_no_payment(m: Money) -> None:
+    r = m.request(20_000)
+    entry = camt(Entry("CR1", 20_000, r.reference)).replace(b"<Sts>", b"<RvslInd>true</RvslInd><Sts>")
+    assert _import(m, entry).rows == 0
+    r.refresh_from_db()
+    assert r.status == RequestStatus.OPEN
+
+
+def test_a_date_only_reversal_finds_a_credit_booked_that_day(m: Money) -> None:
+    r = m.request(20_000)
+    _import(m, csv_statement([("02/03/2026 16:45", "FT1", "20.000", f"Le phi {r.reference}")]))
+    _import(m, camt(Entry("RV1", 20_000, f"HOAN {r.reference}", reversal=True, booked="2026-03-02")))
+    r.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.OPEN, 0)
+
+
+def test_a_duplicate_already_refunded_by_an_official_then_taken_back_is_flagged(m: Money) -> None:
+    r = m.request(20_000)
+    _import(
+        m,
+        camt(
+            Entry("FT1", 20_000, r.reference, end_to_end="A"),
+            Entry("FT2", 20_000, r.reference, end_to_end="B"),
+        ),
+    )
+    (duplicate,) = ReconciliationIssue.objects.filter(kind=IssueKind.DUPLICATE)
+    from tinhso.payments import services
+
+    services.issue_resolve(duplicate, note="Đã hoàn trả cho người nộp", actor=m.counter)
+    result = _import(m, camt(Entry("RV2", 20_000, reversal=True, end_to_end="B")))
+    (item,) = result.issues
+    assert item.kind == IssueKind.REVERSAL and "không hoàn trả hai lần" in item.detail
+
+
+def test_a_second_reversal_racing_the_first_is_recorded_for_the_queue(
+    m: Money, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = m.request(20_000)
+    _import(m, camt(Entry("FT1", 20_000, r.reference, end_to_end="A")))
+    _import(m, camt(Entry("RV1", 20_000, reversal=True, end_to_end="A")))
+    original = BankTransaction.objects.get(transaction_id="FT1")
+    # As if it had read the credit before the first reversal committed: the unique link refuses it.
+    monkeypatch.setattr(rec, "_original_of", lambda account, credit: original)
+    result = _import(m, camt(Entry("RV2", 20_000, reversal=True, end_to_end="A")))
+    assert result.added == 1 and [i.request for i in result.issues] == [None]
+    assert BankTransaction.objects.get(transaction_id="RV2").reverses is None
+    r.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.OPEN, 0)
+
+
+def test_a_payment_the_bank_took_back_cannot_be_matched_by_hand(m: Money) -> None:
+    _import(m, camt(Entry("FT1", 15_000, "chuyen nham", end_to_end="C")))
+    (unmatched,) = ReconciliationIssue.objects.filter(kind=IssueKind.UNMATCHED)
+    _import(m, camt(Entry("RV1", 15_000, reversal=True, end_to_end="C")))
+    ReconciliationIssue.objects.filter(pk=unmatched.pk).update(resolved_at=None)  # as if read before it
+    r = m.request(15_000)
+    with pytest.raises(rec.PaymentConflict, match="thu hồi"):
+        rec.issue_match_by_hand(unmatched, reference=r.reference, note="Bà Hằng nộp", actor=m.counter)
+    r.refresh_from_db()
+    assert (r.status, r.paid_vnd) == (RequestStatus.OPEN, 0)

@@ -716,6 +716,29 @@ def pay_by_transfer(w: World, request: PaymentRequest, amount: int, transaction:
     return request
 
 
+def test_a_fee_paid_in_cash_at_the_counter_is_not_paid_online(w: World) -> None:
+    CollectionAccount.objects.create(
+        agency=w.ward, bank_bin="970415", account_number="113366668888", account_name="UBND PHUONG HA GIANG 2"
+    )
+
+    def fee(d: Dossier) -> PaymentRequest:
+        return PaymentRequest.objects.get(subject_key=d.code, kind=RequestKind.FEE)
+
+    by_transfer = counter_dossier(w, "2026-03-02 09:00")
+    assert pay_by_transfer(w, fee(by_transfer), 20_000, "FT1").status == RequestStatus.PAID
+    in_cash = counter_dossier(w, "2026-03-03 09:00")
+    fees.fee_cash(in_cash, fee(in_cash), amount_vnd=20_000, expected_paid_vnd=0, actor=w.counter)
+    # Part by transfer, the rest in cash: not paid online either.
+    mixed = counter_dossier(w, "2026-03-04 09:00")
+    assert pay_by_transfer(w, fee(mixed), 5_000, "FT3").status == RequestStatus.PARTLY_PAID
+    fees.fee_cash(mixed, fee(mixed), amount_vnd=15_000, expected_paid_vnd=5_000, actor=w.counter)
+    assert fee(mixed).status == fee(in_cash).status == RequestStatus.PAID
+    counts = dossier_report(Period.month(2026, 3), Scope(agency=w.ward), now=SEEN).total
+    assert (counts.counts["fee_due"], counts.counts["paid_online"]) == (3, 1)
+    numerator = ix.index_dossiers("ONLINE_PAYMENT", ix.NUMERATOR, agency=w.ward, period=MARCH, now=SEEN)
+    assert set(numerator.values_list("pk", flat=True)) == {by_transfer.pk}
+
+
 def test_online_payment_counts_dossiers_with_a_fee_and_those_paid_by_transfer(w: World) -> None:
     """At the ward, which has a collection account; permanent residence charges 20.000 đ at the counter and
     10.000 đ online at reception, birth registration nothing:
