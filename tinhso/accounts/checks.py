@@ -57,6 +57,7 @@ def axes_before_accounts(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     apps = list(settings.INSTALLED_APPS)
     names = ("tinhso.accounts", "tinhso.accounts.apps.AccountsConfig")
     ours = next((i for i, name in enumerate(apps) if name in names), None)
-    if "axes" in apps and ours is not None and apps.index("axes") > ours:
+    axes = next((i for i, name in enumerate(apps) if name == "axes" or name.startswith("axes.")), None)
+    if axes is not None and ours is not None and axes > ours:
         return [Error("'axes' must come before 'tinhso.accounts' in INSTALLED_APPS.", id="accounts.E005")]
     return []

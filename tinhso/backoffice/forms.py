@@ -102,7 +102,13 @@ class ActionForm(forms.Form):
             ("online", _("Trực tuyến")),
         ],
     )
-    amount_vnd = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=0, required=False)
+    amount_vnd = forms.IntegerField(
+        label=_("Số tiền (đồng)"),
+        min_value=0,
+        max_value=10**12,  # as the API (schemas.ActionIn): no obligation of a one-stop dossier comes near it
+        required=False,
+        error_messages={"max_value": _("Số tiền quá lớn: kiểm tra lại số đồng đã nhập.")},
+    )
     legal_basis = forms.CharField(label=_("Căn cứ pháp lý"), max_length=1000, required=False)
 
     def missing_items(self) -> list[MissingItem]:

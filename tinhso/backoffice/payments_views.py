@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from tinhso.payments.models import OUTSTANDING, PaymentRequest, ReconciliationIs
 from tinhso.payments.references import grouped
 
 MAX_UPLOAD = reconciliation.MAX_STATEMENT_BYTES
+QUEUE_PAGE_SIZE = 50
 _WHOLE_DONG = re.compile(r"\d{1,13}|\d{1,3}(?:\.\d{3}){1,4}|\d{1,3}(?: \d{3}){1,4}", re.ASCII)
 
 
@@ -140,17 +142,41 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     _require_fee_role(request)
     user = _user(request)
     assert user.agency is not None
-    issues = list(selectors.queue_for(user.agency)[:200])
-    return render(request, "backoffice/payments/queue.html", {"issues": issues})
+    resolved = request.GET.get("show") == "resolved"
+    if resolved:  # what was done, newest first
+        rows = selectors.queue_for(user.agency, open_only=False).filter(resolved_at__isnull=False)
+        rows = rows.order_by("-resolved_at", "-id")
+    else:
+        rows = selectors.queue_for(user.agency)
+    page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/payments/queue.html",
+        {
+            "issues": page.object_list,
+            "page": page,
+            "resolved": resolved,
+            "open_count": selectors.queue_for(user.agency).count(),
+        },
+    )
+
+
+def _queue_item(request: HttpRequest, issue_id: int) -> ReconciliationIssue:
+    """A queue item of the official's agency or a unit under it; another unit's is "not found", as a
+    dossier of another unit is (its existence is not told)."""
+    user = _user(request)
+    assert user.agency is not None
+    issue = selectors.queue_for(user.agency, open_only=False).filter(pk=issue_id).first()
+    if issue is None:
+        raise Http404(_("Không có mục này"))
+    return issue
 
 
 @official_required
 @require_POST
 def issue_resolve(request: HttpRequest, issue_id: int) -> HttpResponse:
     _require_fee_role(request)
-    issue = ReconciliationIssue.objects.filter(pk=issue_id).first()
-    if issue is None:
-        raise Http404(_("Không có mục này"))
+    issue = _queue_item(request, issue_id)
     try:
         services.issue_resolve(issue, note=request.POST.get("note", "")[:2000], actor=_user(request))
     except Refusal as exc:
@@ -165,9 +191,7 @@ def issue_resolve(request: HttpRequest, issue_id: int) -> HttpResponse:
 def issue_match(request: HttpRequest, issue_id: int) -> HttpResponse:
     """An unmatched payment applied by hand to the request the official found it was for."""
     _require_fee_role(request)
-    issue = ReconciliationIssue.objects.filter(pk=issue_id).first()
-    if issue is None:
-        raise Http404(_("Không có mục này"))
+    issue = _queue_item(request, issue_id)
     try:
         reconciliation.issue_match_by_hand(
             issue,

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tinhso.accounts import services as accounts_services
@@ -181,7 +182,7 @@ def reception_page(request: HttpRequest) -> HttpResponse:
                     papers=papers,
                     sets=data["sets"],
                 )
-            except tr.DossierError as exc:
+            except Refusal as exc:  # a transition's, or a payment's it made (an amount refused)
                 form.add_error(None, exc.message)
             else:
                 messages.success(
@@ -296,7 +297,7 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
     }
     try:
         runs[action]()
-    except tr.DossierError as exc:
+    except Refusal as exc:  # a transition's, or a payment's it made (an amount refused)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": ACTION_LABELS[action]})
@@ -313,6 +314,7 @@ def _extend(d: Dossier, form: ActionForm, common: dict[str, Any]) -> Any:
 
 
 @official_required
+@never_cache  # personal data: not kept by the browser of a shared counter PC
 def dossier_form(request: HttpRequest, code: str, form: str) -> HttpResponse:
     d = _load(request, code)
     try:
@@ -336,6 +338,7 @@ def _slip_password() -> str:
 
 
 @official_required
+@never_cache  # the slip shows a password: Back or the history of a shared counter PC must not show it again
 @require_http_methods(["GET", "POST"])
 def citizen_new(request: HttpRequest) -> HttpResponse:
     """A counter officer makes an account for a person without a smartphone or e-mail; the credentials are
@@ -407,7 +410,7 @@ def on_behalf_submit(request: HttpRequest, citizen_id: int) -> HttpResponse:
                 actor=user,
                 on_behalf_consent=data["consent"],
             )
-        except tr.DossierError as exc:
+        except Refusal as exc:  # a transition's, or a payment's it made (an amount refused)
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -420,6 +423,7 @@ def on_behalf_submit(request: HttpRequest, citizen_id: int) -> HttpResponse:
 
 
 @official_required
+@never_cache
 def register_pdf(request: HttpRequest, year: int) -> HttpResponse:
     """Mẫu 07, the tracking book of the official's unit for a year (*sổ theo dõi hồ sơ*)."""
     user = _user(request)

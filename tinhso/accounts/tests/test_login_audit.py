@@ -154,6 +154,8 @@ def test_axes_must_run_before_the_login_audit(settings):
     assert checks.axes_before_accounts() == []
     settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "axes"] + ["axes"]
     assert [m.id for m in checks.axes_before_accounts()] == ["accounts.E005"]
+    settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "axes"] + ["axes.apps.AppConfig"]
+    assert [m.id for m in checks.axes_before_accounts()] == ["accounts.E005"]
 
 
 def test_a_vneid_login_is_audited_as_such(client, vneid, reference_data):

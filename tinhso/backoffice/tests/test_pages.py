@@ -173,3 +173,29 @@ def test_a_scan_is_uploaded_from_the_dossier_page_and_opens_as_a_pdf(w: World) -
         logged_in(w.other_counter).get(f"/backoffice/dossiers/{d.code}/files/{f.pk}/rendition/").status_code
         == 404
     )
+
+
+def test_an_amount_beyond_any_obligation_is_refused_with_a_message(w: World) -> None:
+    d = w.received(when="2026-03-02 09:00")
+    c = logged_in(w.counter)
+    for amount in (10**13, 10**20):
+        res = c.post(
+            f"/backoffice/dossiers/{d.code}/actions/pause_for_payment/",
+            {"expected_revision": d.revision, "reason": "Nộp lệ phí trước bạ", "amount_vnd": amount},
+            follow=True,
+        )
+        assert res.status_code == 200 and "Số tiền quá lớn" in text(res)
+    assert Dossier.objects.get(pk=d.pk).status == Status.RECEIVED
+
+
+def test_pages_with_personal_data_or_a_password_are_not_kept_by_the_browser(w: World) -> None:
+    d = w.received(when="2026-03-02 09:00")
+    c = logged_in(w.counter)
+    form = {"full_name": "Lò Thị Mai", "national_id": "008190054321", "phone": "0987654321", "consent": "on"}
+    for res in (
+        c.post("/backoffice/citizens/new/", form),  # the slip with the password
+        c.get(f"/backoffice/dossiers/{d.code}/forms/01.pdf"),
+        c.get("/backoffice/register/2026.pdf"),
+    ):
+        assert res.status_code == 200
+        assert "no-store" in res["Cache-Control"] and "private" in res["Cache-Control"]

@@ -228,3 +228,51 @@ def test_a_payment_the_bank_took_back_shows_in_the_queue_and_the_fee_is_due_agai
     page = c.get(f"/backoffice/dossiers/{d.code}/payments/").content.decode()
     assert 'data-testid="reversed"' in page and "Chờ thanh toán" in page
     assert 'data-testid="vietqr"' in page  # the fee is due again, by transfer or in cash
+
+
+def test_the_queue_pages_its_items_and_keeps_what_was_done(w: World, account: CollectionAccount) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tinhso.backoffice.payments_views import QUEUE_PAGE_SIZE
+
+    c = logged_in(w.counter)
+    rows = [f"02/03/2026,FT{n},{1000 + n},khong ro {n}" for n in range(QUEUE_PAGE_SIZE + 5)]
+    c.post(
+        "/backoffice/payments/statements/",
+        {"account": account.pk, "statement": SimpleUploadedFile("saoke.csv", _csv(rows), "text/csv")},
+    )
+    first = c.get("/backoffice/payments/queue/").content.decode()
+    assert first.count('data-testid="issue-') == QUEUE_PAGE_SIZE and 'data-testid="next-page"' in first
+    assert f'<span class="count">{QUEUE_PAGE_SIZE + 5}</span>' in first
+    second = c.get("/backoffice/payments/queue/", {"page": 2}).content.decode()
+    assert second.count('data-testid="issue-') == 5
+    issue = ReconciliationIssue.objects.order_by("id").first()
+    assert issue is not None
+    c.post(f"/backoffice/payments/queue/{issue.pk}/resolve/", {"note": "Đã hoàn trả cho người chuyển nhầm"})
+    done = c.get("/backoffice/payments/queue/", {"show": "resolved"}).content.decode()
+    assert done.count('data-testid="issue-') == 1 and "Đã hoàn trả cho người chuyển nhầm" in done
+    assert f'data-testid="issue-{issue.pk}"' not in c.get("/backoffice/payments/queue/").content.decode()
+
+
+def test_another_units_queue_item_is_not_found(w: World, account: CollectionAccount) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = logged_in(w.counter)
+    c.post(
+        "/backoffice/payments/statements/",
+        {
+            "account": account.pk,
+            "statement": SimpleUploadedFile("s.csv", _csv(["02/03/2026,FT1,5000,?"]), "text/csv"),
+        },
+    )
+    issue = ReconciliationIssue.objects.get()
+    other = logged_in(w.other_counter)
+    assert other.post(f"/backoffice/payments/queue/{issue.pk}/resolve/", {"note": "x"}).status_code == 404
+    assert (
+        other.post(
+            f"/backoffice/payments/queue/{issue.pk}/match/", {"reference": "x", "note": "x"}
+        ).status_code
+        == 404
+    )
+    issue.refresh_from_db()
+    assert issue.is_open
