@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -110,6 +111,20 @@ class ActionForm(forms.Form):
         error_messages={"max_value": _("Số tiền quá lớn: kiểm tra lại số đồng đã nhập.")},
     )
     legal_basis = forms.CharField(label=_("Căn cứ pháp lý"), max_length=1000, required=False)
+    # Consulting another agency (*lấy ý kiến*): whom (its identifier code), what, and its own deadline.
+    agency = forms.CharField(label=_("Cơ quan được hỏi"), max_length=16, required=False)
+    question = forms.CharField(label=_("Nội dung cần lấy ý kiến"), max_length=2000, required=False)
+    days = forms.DecimalField(
+        label=_("Thời hạn trả lời (ngày làm việc)"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal(30),
+        decimal_places=1,
+        required=False,
+        error_messages={
+            "min_value": _("Thời hạn trả lời từ 0,5 đến 30 ngày làm việc."),
+            "max_value": _("Thời hạn trả lời từ 0,5 đến 30 ngày làm việc."),
+        },
+    )
 
     def missing_items(self) -> list[MissingItem]:
         out = []

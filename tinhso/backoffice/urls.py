@@ -9,6 +9,12 @@ urlpatterns = [
     path("backoffice/reception/", views.reception_page, name="reception"),
     path("backoffice/register/<int:year>.pdf", views.register_pdf, name="register"),
     path("backoffice/citizens/new/", views.citizen_new, name="citizen_new"),
+    path("backoffice/consultations/", views.consultations_page, name="consultations"),
+    path(
+        "backoffice/consultations/<int:consultation_id>/answer/",
+        views.consultation_answer,
+        name="consultation_answer",
+    ),
     path("backoffice/citizens/<int:citizen_id>/submit/", views.on_behalf_submit, name="on_behalf"),
     path("backoffice/dossiers/<str:code>/", views.dossier_page, name="dossier"),
     path("backoffice/dossiers/<str:code>/actions/<str:action>/", views.dossier_action, name="dossier_action"),

@@ -60,7 +60,7 @@ EVENT_LABELS = {
     "consult": gettext_lazy("Lấy ý kiến cơ quan khác"),
     "consult_answer": gettext_lazy("Cơ quan được hỏi trả lời"),
 }
-# The fields each action's form shows (consult is API-only for now: it needs an agency picker).
+# The fields each action's form shows.
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "receive": (),
     "refuse": ("reason",),
@@ -69,6 +69,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "assign": ("assignee", "note"),
     "hand_over": ("to", "note"),
     "send_back": ("reason",),
+    "consult": ("agency", "question", "days"),
     "pause_for_payment": ("reason", "amount_vnd"),
     "resume_after_payment": (),
     "extend": ("new_due", "reason"),
@@ -236,6 +237,11 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
         choices["to"] = _colleagues(d, _hand_over_roles(d))
     if "assign" in actions:
         choices["assignee"] = _colleagues(d, (Role.SPECIALIST,))
+    agencies = (
+        Agency.objects.filter(is_active=True).exclude(pk=d.agency_id).order_by("name").only("code", "name")
+        if "consult" in actions
+        else []
+    )
     return render(
         request,
         "backoffice/dossier.html",
@@ -247,6 +253,8 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
             "forms": [(f, FORM_TITLES[f]) for f in documents.issued_forms(d) if f in FORM_TITLES],
             "actions": [(a, ACTION_LABELS[a], ACTION_FIELDS[a]) for a in actions],
             "choices": choices,
+            "agencies": agencies,
+            "consultations": d.consultations.select_related("agency", "asked_by", "answered_by"),
             "can_upload": dossier_services.may_add_files(d, user),
         },
     )
@@ -268,6 +276,12 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
     data = form.cleaned_data
     common: dict[str, Any] = {"actor": user, "expected_revision": data["expected_revision"]}
 
+    def consulted(code: str) -> Agency:
+        found = Agency.objects.filter(code=code.strip()).first() if code.strip() else None
+        if found is None:
+            raise tr.DossierRuleError(_("Chọn cơ quan được hỏi ý kiến trong danh sách."))
+        return found
+
     def colleague(pk: int | None) -> User:
         found = User.objects.filter(pk=pk, kind=User.Kind.OFFICIAL).first() if pk else None
         if found is None:
@@ -282,6 +296,9 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
         "assign": lambda: tr.assign(d, assignee=colleague(data["assignee"]), note=data["note"], **common),
         "hand_over": lambda: tr.hand_over(d, to=colleague(data["to"]), note=data["note"], **common),
         "send_back": lambda: tr.send_back(d, reason=data["reason"], **common),
+        "consult": lambda: tr.consult(
+            d, agency=consulted(data["agency"]), question=data["question"], days=data["days"] or 0, **common
+        ),
         "pause_for_payment": lambda: tr.pause_for_payment(
             d, reason=data["reason"], amount_vnd=data["amount_vnd"] or 0, **common
         ),
@@ -469,3 +486,47 @@ def paper_file_view(request: HttpRequest, code: str, file_id: int, kind: str) ->
     if row is None or kind not in ("original", "rendition"):
         raise Http404
     return paper_file_response(row, kind)
+
+
+# --- Consultations asked of the official's agency (*lấy ý kiến*) ---------------------------------------
+
+
+@official_required
+def consultations_page(request: HttpRequest) -> HttpResponse:
+    """*Ý kiến được hỏi*: what other agencies asked the official's agency (or a unit under it) about their
+    dossiers, by due time, with the answer form; the answered ones in their own tab."""
+    user = _user(request)
+    answered = request.GET.get("show") == "answered"
+    page = Paginator(selectors.consultations_for(user, answered=answered), 20).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    return render(
+        request,
+        "backoffice/consultations.html",
+        {
+            "page": page,
+            "rows": [(c, selectors.consultation_punctuality(c, now)) for c in page.object_list],
+            "answered": answered,
+            "open_count": selectors.consultations_for(user).count(),
+        },
+    )
+
+
+@official_required
+@require_POST
+def consultation_answer(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    user = _user(request)
+    found = selectors.consultations_for(user).filter(pk=consultation_id).first()
+    if found is None:
+        if selectors.consultations_for(user, answered=True).filter(pk=consultation_id).exists():
+            messages.error(request, _("Ý kiến này đã được trả lời."))
+            return redirect("backoffice:consultations")
+        raise Http404
+    try:
+        tr.consult_answer(found, actor=user, answer=request.POST.get("answer", "")[:5000])
+    except Refusal as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã gửi ý kiến về hồ sơ %(code)s.") % {"code": found.dossier.code})
+    return redirect("backoffice:consultations")

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import File, Header, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -28,6 +29,7 @@ from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import (
     NATIONAL_STATUS_LABELS,
+    Consultation,
     Dossier,
     DossierEvent,
     DossierPaper,
@@ -35,7 +37,16 @@ from tinhso.dossiers.models import (
     PaperFile,
     Status,
 )
-from tinhso.dossiers.schemas import ActionIn, DossierCreateIn, DossierOut, PaperFileOut, WorklistOut
+from tinhso.dossiers.schemas import (
+    ActionIn,
+    ConsultationAnswerIn,
+    ConsultationListOut,
+    ConsultationOut,
+    DossierCreateIn,
+    DossierOut,
+    PaperFileOut,
+    WorklistOut,
+)
 from tinhso.procedures.models import ProcedureBinding
 from tinhso.procedures.templatetags.procedure_format import duration
 
@@ -400,9 +411,78 @@ def dossier_action(request: HttpRequest, code: str, action: str, body: ActionIn)
     d = _load(request, code)
     try:
         _run(action, d, user, body)
-    except tr.DossierError as exc:
+    except Refusal as exc:  # a transition's, or a payment's it made
         raise HttpError(exc.status_code, exc.message) from None
     return _respond(selectors.dossier_get_for_user(user, code), user)
+
+
+# --- Consultations asked of the caller's agency ----------------------------------------------------------
+
+
+def consultation_payload(c: Consultation, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    d = c.dossier
+    return {
+        "id": c.pk,
+        "dossier_code": d.code,
+        "procedure": d.procedure.name,
+        "asking_agency": {"code": d.agency.code, "name": d.agency.name},
+        "agency": {"code": c.agency.code, "name": c.agency.name},
+        "question": c.question,
+        "asked_by": _name(c.asked_by),
+        "asked_at": c.asked_at,
+        "due_at": c.due_at,
+        "answer": c.answer,
+        "answered_by": _name(c.answered_by),
+        "answered_at": c.answered_at,
+        "punctuality": selectors.consultation_punctuality(c, now or timezone.now()),
+    }
+
+
+class ConsultationParams(Schema):
+    state: str = "open"
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get(
+    "/consultations",
+    response={200: ConsultationListOut, **ERRORS},
+    summary="Ý kiến được hỏi / Consultations asked of my agency",
+)
+def consultation_list(request: HttpRequest, params: Query[ConsultationParams]) -> Any:
+    user = _user(request)
+    if not user.is_official:
+        raise HttpError(403, "Chỉ cán bộ / officials only")
+    if params.state not in ("open", "answered"):
+        raise HttpError(400, "state: open | answered")
+    qs = selectors.consultations_for(user, answered=params.state == "answered")
+    size = max(1, min(params.page_size, selectors.MAX_PAGE_SIZE))
+    total = qs.count()
+    page = max(1, min(params.page, max(1, -(-total // size))))
+    now = timezone.now()
+    items = [consultation_payload(c, now=now) for c in qs[(page - 1) * size : page * size]]
+    return {"state": params.state, "items": items, "count": total, "page": page, "page_size": size}
+
+
+@router.post(
+    "/consultations/{consultation_id}/answer",
+    response={200: ConsultationOut, **ERRORS},
+    summary="Trả lời lấy ý kiến / Answer a consultation",
+)
+def consultation_answer(request: HttpRequest, consultation_id: int, body: ConsultationAnswerIn) -> Any:
+    user = _user(request)
+    found = selectors.consultations_for(user).filter(pk=consultation_id).first()
+    if found is None:  # not asked of this agency, or answered already (listed under "answered")
+        answered = selectors.consultations_for(user, answered=True).filter(pk=consultation_id).exists()
+        if answered:
+            raise HttpError(409, "Ý kiến đã được trả lời. / Already answered.")
+        raise HttpError(404, "Không có yêu cầu lấy ý kiến này / no such consultation")
+    try:
+        c = tr.consult_answer(found, actor=user, answer=body.answer)
+    except Refusal as exc:
+        raise HttpError(exc.status_code, exc.message) from None
+    c = selectors.consultations_for(user, answered=True).get(pk=c.pk)
+    return consultation_payload(c)
 
 
 @router.get(

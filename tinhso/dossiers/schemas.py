@@ -163,3 +163,34 @@ class PaperFileOut(Schema):
     size: int
     sha256: str
     pages: int
+
+
+# --- Consultations (*lấy ý kiến*) -----------------------------------------------------------------------
+
+
+class ConsultationOut(Schema):
+    id: int
+    dossier_code: str
+    procedure: str
+    asking_agency: NamedOut
+    agency: NamedOut  # the agency asked
+    question: str
+    asked_by: str
+    asked_at: dt.datetime
+    due_at: dt.datetime
+    answer: str
+    answered_by: str
+    answered_at: dt.datetime | None
+    punctuality: str  # answered: early | on_time | late (against `due_at`); open: pending | overdue
+
+
+class ConsultationListOut(Schema):
+    state: Literal["open", "answered"]
+    items: list[ConsultationOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class ConsultationAnswerIn(Schema):
+    answer: str = Field(..., max_length=5000)

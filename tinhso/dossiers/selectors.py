@@ -38,7 +38,7 @@ from tinhso.core import rows
 from tinhso.core import working_time as wt
 from tinhso.core.cache import kept_add, kept_get, kept_set, kept_set_many
 from tinhso.core.calendar import work_calendar
-from tinhso.dossiers.models import NATIONAL_STATUS, Dossier, Status
+from tinhso.dossiers.models import NATIONAL_STATUS, Consultation, Dossier, Status
 
 RUNNING = (Status.RECEIVED, Status.IN_PROCESS)
 # Every worklist holds dossiers in one of these states (see `_conditions`): the counts look at them alone,
@@ -386,3 +386,26 @@ def page_payload(
         "page": page,
         "page_size": size,
     }
+
+
+# --- Consultations (*lấy ý kiến*) asked of an agency ------------------------------------------------------
+
+
+def consultations_for(user: User, *, answered: bool = False) -> QuerySet[Consultation]:
+    """The consultations asked of the official's agency or of a unit under it (the agency answers them,
+    `transitions.consult_answer`): open ones by due time, the answered newest first. Another agency's are
+    not there, whoever asks."""
+    if not user.is_official or user.agency is None:
+        return Consultation.objects.none()
+    qs = Consultation.objects.filter(
+        agency__path__startswith=user.agency.path, answered_at__isnull=not answered
+    ).select_related("dossier__agency", "dossier__procedure", "agency", "asked_by", "answered_by")
+    return qs.order_by("-answered_at", "-id") if answered else qs.order_by("due_at", "id")
+
+
+def consultation_punctuality(c: Consultation, now: dt.datetime) -> str:
+    """Answered: early, on time or late by the project's one rule (`working_time.classify`, OS-ET1); still
+    open: "overdue" past its due time, else "pending"."""
+    if c.answered_at is not None:
+        return str(wt.classify(c.answered_at, c.due_at))
+    return "overdue" if now > c.due_at else "pending"

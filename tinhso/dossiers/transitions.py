@@ -1241,6 +1241,13 @@ def consult(
     _require_state(d, [Status.IN_PROCESS], _("lấy ý kiến"))
     _require_official(actor, d, [Role.SPECIALIST, Role.DEPARTMENT_HEAD], _("lấy ý kiến cơ quan khác"))
     _require_holder(d, actor)
+    if agency.pk == d.agency_id or not agency.is_active:
+        raise DossierRuleError(
+            _(
+                "Chọn một cơ quan khác, đang hoạt động, để lấy ý kiến. "
+                "/ Consult another agency, one that is active."
+            )
+        )
     question = question.strip()
     if not question or not 0 < Decimal(days) <= 30:
         raise DossierRuleError(

@@ -199,3 +199,58 @@ def test_pages_with_personal_data_or_a_password_are_not_kept_by_the_browser(w: W
     ):
         assert res.status_code == 200
         assert "no-store" in res["Cache-Control"] and "private" in res["Cache-Control"]
+
+
+def test_another_agency_is_consulted_from_the_dossier_page_and_answers_from_its_own(w: World) -> None:
+    from tinhso.dossiers.models import Consultation
+    from tinhso.dossiers.tests.test_transitions import in_appraisal
+
+    d = in_appraisal(w)
+    specialist = logged_in(w.specialist)
+    page = text(specialist.get(f"/backoffice/dossiers/{d.code}/"))
+    assert 'data-testid="action-consult"' in page and f'<option value="{w.other_ward.code}">' in page
+    assert f'<option value="{w.ward.code}">' not in page  # not its own agency
+    url = f"/backoffice/dossiers/{d.code}/actions/consult/"
+    for bad, message in (
+        ({"agency": "000.00.99", "days": "2"}, "Chọn cơ quan được hỏi ý kiến trong danh sách"),
+        ({"agency": w.other_ward.code, "days": "45"}, "từ 0,5 đến 30 ngày làm việc"),
+        ({"agency": w.ward.code, "days": "2"}, "cơ quan khác, đang hoạt động"),
+    ):
+        res = specialist.post(
+            url, {"expected_revision": d.revision, "question": "Xác minh nơi ở cũ", **bad}, follow=True
+        )
+        assert message in text(res), bad
+    assert not Consultation.objects.exists()
+    specialist.post(
+        url,
+        {
+            "expected_revision": d.revision,
+            "agency": w.other_ward.code,
+            "question": "Xác minh nơi ở cũ",
+            "days": "2",
+        },
+    )
+    c = Consultation.objects.get()
+    assert (c.agency, c.question) == (w.other_ward, "Xác minh nơi ở cũ")
+    assert "Chưa trả lời" in text(specialist.get(f"/backoffice/dossiers/{d.code}/"))
+
+    # The asked agency finds it among its own, answers; nobody else can.
+    assert f'data-testid="consultation-{c.pk}"' not in text(specialist.get("/backoffice/consultations/"))
+    assert specialist.post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "x"}).status_code == 404
+    other = logged_in(w.other_counter)
+    listing = text(other.get("/backoffice/consultations/"))
+    assert (
+        f'data-testid="consultation-{c.pk}"' in listing
+        and d.code in listing
+        and "Xác minh nơi ở cũ" in listing
+    )
+    assert '<span class="count">1</span>' in listing
+    empty = other.post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "  "}, follow=True)
+    assert "không được để trống" in text(empty)
+    done = other.post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "Đúng nơi ở cũ"}, follow=True)
+    assert f"Đã gửi ý kiến về hồ sơ {d.code}" in text(done)
+    again = other.post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "Lần hai"}, follow=True)
+    assert "đã được trả lời" in text(again)
+    assert "Đúng nơi ở cũ" in text(other.get("/backoffice/consultations/", {"show": "answered"}))
+    asked = text(specialist.get(f"/backoffice/dossiers/{d.code}/"))
+    assert "Đúng nơi ở cũ" in asked and "Chưa trả lời" not in asked

@@ -308,3 +308,41 @@ def test_the_token_user_is_the_user_the_orm_reads_field_by_field(reference_data:
     officer.is_active = False
     officer.save()
     assert token_auth.authenticate(RequestFactory().get("/"), raw) is None
+
+
+def test_the_consulted_agency_lists_and_answers_its_consultations_over_the_api(
+    client: Client, w: World
+) -> None:
+    from tinhso.dossiers.tests.test_transitions import in_appraisal
+
+    d = in_appraisal(w)
+    c = tr.consult(
+        d,
+        actor=w.specialist,
+        agency=w.other_ward,
+        question="Xác minh nơi ở cũ",
+        days=2,
+        at=at("2026-03-03 09:00"),
+    )
+    theirs = bearer(w.other_counter)
+    listed = client.get("/api/consultations", headers=theirs).json()
+    assert (listed["count"], listed["state"]) == (1, "open")
+    (item,) = listed["items"]
+    assert (item["id"], item["dossier_code"], item["asking_agency"]["code"]) == (c.pk, d.code, w.ward.code)
+    assert item["punctuality"] == "overdue"  # due 5/3/2026, long past
+    assert client.get("/api/consultations", headers=bearer(w.specialist)).json()["count"] == 0
+    assert client.get("/api/consultations?state=nope", headers=theirs).status_code == 400
+    url = f"/api/consultations/{c.pk}/answer"
+    assert (
+        client.post(
+            url, {"answer": "x"}, content_type="application/json", headers=bearer(w.specialist)
+        ).status_code
+        == 404
+    )
+    res = client.post(url, {"answer": "Đúng nơi ở cũ"}, content_type="application/json", headers=theirs)
+    assert res.status_code == 200 and res.json()["answer"] == "Đúng nơi ở cũ"
+    assert res.json()["punctuality"] == "late"
+    again = client.post(url, {"answer": "Lần hai"}, content_type="application/json", headers=theirs)
+    assert again.status_code == 409
+    answered = client.get("/api/consultations?state=answered", headers=theirs).json()
+    assert [i["id"] for i in answered["items"]] == [c.pk]

@@ -188,6 +188,16 @@ def test_a_consultation_has_its_own_deadline_and_only_the_consulted_agency_answe
         tr.consult_answer(c, actor=w.other_counter, answer="Lần hai")
 
 
+def test_a_consultation_asks_another_active_agency(w: World) -> None:
+    d = in_appraisal(w)
+    for agency in (w.ward, w.other_ward):
+        if agency == w.other_ward:
+            agency.is_active = False
+            agency.save(update_fields=["is_active"])
+        with pytest.raises(tr.DossierRuleError, match="cơ quan khác, đang hoạt động"):
+            tr.consult(d, actor=w.specialist, agency=agency, question="Xác minh", days=2)
+
+
 # --- Supplement, pause, extension, stop, withdrawal -----------------------------------------------------
 
 
