@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -26,13 +27,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import Agency, Role, User
+from tinhso.accounts.selectors import user_sees_everything
 from tinhso.backoffice.forms import ActionForm, CitizenAccountForm, OnBehalfForm, ReceptionForm
 from tinhso.core.errors import Refusal
-from tinhso.dossiers import documents, selectors
+from tinhso.dossiers import documents, feedback, selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.api import paper_file_response
 from tinhso.dossiers.models import Dossier, DossierStep, PaperFile
+from tinhso.payments import services as payment_services
 from tinhso.procedures.models import ProcedureBinding
 
 ACTION_LABELS = {
@@ -115,6 +118,24 @@ def _load(request: HttpRequest, code: str) -> Dossier:
         raise Http404(_("Không tìm thấy hồ sơ")) from None
 
 
+ANSWER_MAX = 5000  # characters of an answer to a consultation (as the API's)
+SEARCH_MIN = 3  # characters of a name to search by (a code or an ID number is looked up whole)
+
+
+def may_open(user: User) -> dict[str, bool]:
+    """Which of the back office's pages the user's roles open (the same checks the pages make), so that a
+    page links to those only."""
+    fees = user.agency is not None and payment_services.official_may_handle(user, user.agency)
+    return {
+        "reception": user.has_role(Role.COUNTER_OFFICER),
+        "citizen_new": user.has_role(Role.COUNTER_OFFICER),
+        "register": user.has_role(Role.COUNTER_OFFICER, Role.AGENCY_LEADER, Role.DEPARTMENT_HEAD),
+        "feedback": user_sees_everything(user) or user.has_role(*feedback.ANSWER_ROLES),
+        "payments": fees,
+        "rating_paper": user.has_role(Role.COUNTER_OFFICER),
+    }
+
+
 @official_required
 def worklist_page(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -124,16 +145,38 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
         key = lists[0].key
     now = timezone.now()
     counts = selectors.worklist_counts(user, now=now)
-    page = Paginator(selectors.worklist(user, key, now=now), 20).get_page(request.GET.get("page"))
+    query = request.GET.get("q", "").strip()[:100]
+    rows, label = selectors.worklist(user, key, now=now), None
+    if query:
+        # A code or an ID number is looked up whole; a name, in part. Any dossier the user may see, in
+        # whatever state (a citizen back with a receipt, a returned dossier complained about).
+        visible = selectors.dossiers_visible_to(user)
+        found = visible.filter(code=query.upper()).values_list("code", flat=True).first()
+        if found is not None:
+            return redirect("backoffice:dossier", code=found)
+        condition = Q(applicant_id_number=query) | Q(code__startswith=query.upper())
+        if len(query) >= SEARCH_MIN:
+            condition |= Q(applicant_name__icontains=query)
+        else:
+            messages.info(request, _("Tìm theo tên: nhập ít nhất %(n)s ký tự.") % {"n": SEARCH_MIN})
+        rows = (
+            visible.filter(condition)
+            .select_related("procedure_version", "holder")
+            .order_by("-submitted_at", "-id")
+        )
+        label = _("Kết quả tìm “%(q)s”") % {"q": query}
+    page = Paginator(rows, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "backoffice/worklist.html",
         {
             "lists": [(w, counts[w.key]) for w in lists],
-            "current": key,
-            "current_label": next((w.label for w in selectors.WORKLISTS if w.key == key), key),
+            "current": "" if query else key,
+            "current_label": label or next((w.label for w in selectors.WORKLISTS if w.key == key), key),
+            "query": query,
             "page": page,
             "now": now,
+            "may": may_open(user),
         },
     )
 
@@ -237,8 +280,15 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
         choices["to"] = _colleagues(d, _hand_over_roles(d))
     if "assign" in actions:
         choices["assignee"] = _colleagues(d, (Role.SPECIALIST,))
+    # Agencies that may be consulted: active, and not in the dossier agency's own line (itself, above, below).
+    assert d.agency is not None
+    above = [int(pk) for pk in d.agency.path.strip("/").split("/") if pk]
     agencies = (
-        Agency.objects.filter(is_active=True).exclude(pk=d.agency_id).order_by("name").only("code", "name")
+        Agency.objects.filter(is_active=True)
+        .exclude(pk__in=above)
+        .exclude(path__startswith=d.agency.path)
+        .order_by("name")
+        .only("code", "name")
         if "consult" in actions
         else []
     )
@@ -256,6 +306,7 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
             "agencies": agencies,
             "consultations": d.consultations.select_related("agency", "asked_by", "answered_by"),
             "can_upload": dossier_services.may_add_files(d, user),
+            "may": may_open(user),
         },
     )
 
@@ -520,11 +571,15 @@ def consultation_answer(request: HttpRequest, consultation_id: int) -> HttpRespo
     found = selectors.consultations_for(user).filter(pk=consultation_id).first()
     if found is None:
         if selectors.consultations_for(user, answered=True).filter(pk=consultation_id).exists():
-            messages.error(request, _("Ý kiến này đã được trả lời."))
+            messages.error(request, _("Yêu cầu lấy ý kiến này đã được trả lời."))
             return redirect("backoffice:consultations")
         raise Http404
+    answer = request.POST.get("answer", "")
+    if len(answer) > ANSWER_MAX:
+        messages.error(request, _("Ý kiến dài quá %(n)s ký tự.") % {"n": ANSWER_MAX})
+        return redirect("backoffice:consultations")
     try:
-        tr.consult_answer(found, actor=user, answer=request.POST.get("answer", "")[:5000])
+        tr.consult_answer(found, actor=user, answer=answer)
     except Refusal as exc:
         messages.error(request, exc.message)
     else:

@@ -373,6 +373,16 @@ class DossierEvent(models.Model):
         return f"{self.dossier_id}#{self.seq} {self.action}"
 
 
+# A consultation of a dossier in one of these states is moot: not listed as waiting, not answered.
+CONSULTATION_CLOSED = (
+    Status.PROCESSED,
+    Status.RETURNED,
+    Status.REFUSED,
+    Status.STOPPED,
+    Status.WITHDRAWN,
+)
+
+
 class Consultation(models.Model):
     """*Lấy ý kiến*: a question to another agency during processing, with its own deadline."""
 

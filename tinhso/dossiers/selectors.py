@@ -38,7 +38,7 @@ from tinhso.core import rows
 from tinhso.core import working_time as wt
 from tinhso.core.cache import kept_add, kept_get, kept_set, kept_set_many
 from tinhso.core.calendar import work_calendar
-from tinhso.dossiers.models import NATIONAL_STATUS, Consultation, Dossier, Status
+from tinhso.dossiers.models import CONSULTATION_CLOSED, NATIONAL_STATUS, Consultation, Dossier, Status
 
 RUNNING = (Status.RECEIVED, Status.IN_PROCESS)
 # Every worklist holds dossiers in one of these states (see `_conditions`): the counts look at them alone,
@@ -392,20 +392,26 @@ def page_payload(
 
 
 def consultations_for(user: User, *, answered: bool = False) -> QuerySet[Consultation]:
-    """The consultations asked of the official's agency or of a unit under it (the agency answers them,
-    `transitions.consult_answer`): open ones by due time, the answered newest first. Another agency's are
-    not there, whoever asks."""
-    if not user.is_official or user.agency is None:
+    """The consultations the official may answer (`transitions.consult_answer`): those asked of the
+    official's agency or of an agency above it in the tree (an official of a department's division answers
+    for the department). Open ones by due time, of dossiers still being processed; the answered ones newest
+    first. An official without a role (a rating kiosk's account) has none; another agency's are not there,
+    whoever asks."""
+    if not user.is_official or user.agency is None or not user.roles:
         return Consultation.objects.none()
-    qs = Consultation.objects.filter(
-        agency__path__startswith=user.agency.path, answered_at__isnull=not answered
-    ).select_related("dossier__agency", "dossier__procedure", "agency", "asked_by", "answered_by")
-    return qs.order_by("-answered_at", "-id") if answered else qs.order_by("due_at", "id")
+    above = [int(pk) for pk in user.agency.path.strip("/").split("/") if pk]
+    qs = Consultation.objects.filter(agency_id__in=above, answered_at__isnull=not answered).select_related(
+        "dossier__agency", "dossier__procedure", "agency", "asked_by", "answered_by"
+    )
+    if answered:
+        return qs.order_by("-answered_at", "-id")
+    return qs.exclude(dossier__status__in=CONSULTATION_CLOSED).order_by("due_at", "id")
 
 
 def consultation_punctuality(c: Consultation, now: dt.datetime) -> str:
     """Answered: early, on time or late by the project's one rule (`working_time.classify`, OS-ET1); still
-    open: "overdue" past its due time, else "pending"."""
+    open: "overdue" after its due day, else "pending"."""
     if c.answered_at is not None:
         return str(wt.classify(c.answered_at, c.due_at))
-    return "overdue" if now > c.due_at else "pending"
+    # By days, as `classify` judges an answer: on the due day it is still on time.
+    return "overdue" if timezone.localdate(now) > timezone.localdate(c.due_at) else "pending"

@@ -47,6 +47,7 @@ from tinhso.core.working_time import extension_last_day
 from tinhso.dossiers import fees
 from tinhso.dossiers.documents import render_result
 from tinhso.dossiers.models import (
+    CONSULTATION_CLOSED,
     NATIONAL_STATUS,
     OPEN_STATES,
     PAPER_CHANNELS,
@@ -1241,11 +1242,13 @@ def consult(
     _require_state(d, [Status.IN_PROCESS], _("lấy ý kiến"))
     _require_official(actor, d, [Role.SPECIALIST, Role.DEPARTMENT_HEAD], _("lấy ý kiến cơ quan khác"))
     _require_holder(d, actor)
-    if agency.pk == d.agency_id or not agency.is_active:
+    assert d.agency is not None
+    same_line = agency.path.startswith(d.agency.path) or d.agency.path.startswith(agency.path)
+    if same_line or not agency.is_active:  # its own agency, a unit under it or above it: not another's view
         raise DossierRuleError(
             _(
-                "Chọn một cơ quan khác, đang hoạt động, để lấy ý kiến. "
-                "/ Consult another agency, one that is active."
+                "Chọn một cơ quan khác (không phải đơn vị mình, cấp trên hay cấp dưới của đơn vị), đang hoạt "
+                "động, để lấy ý kiến. / Consult another agency, one that is active."
             )
         )
     question = question.strip()
@@ -1286,8 +1289,13 @@ def consult_answer(
     pk = consultation.pk if isinstance(consultation, Consultation) else consultation
     c = Consultation.objects.select_for_update().select_related("agency").get(pk=pk)
     d = _lock(c.dossier_id, None)
-    if not _in_agency(actor, c.agency):
+    if not _in_agency(actor, c.agency) or not actor.roles:  # a role: not a rating kiosk's account
         raise DossierForbidden(_("Chỉ cơ quan được hỏi mới trả lời. / Only the consulted agency answers."))
+    if d.status in CONSULTATION_CLOSED:
+        raise DossierConflict(
+            _("Hồ sơ đã kết thúc (%(status)s): không cần trả lời nữa. / The dossier is closed.")
+            % {"status": Status(d.status).label}
+        )
     if c.answered_at is not None:
         raise DossierConflict(_("Ý kiến đã được trả lời. / Already answered."))
     answer = answer.strip()

@@ -214,7 +214,7 @@ def test_another_agency_is_consulted_from_the_dossier_page_and_answers_from_its_
     for bad, message in (
         ({"agency": "000.00.99", "days": "2"}, "Chọn cơ quan được hỏi ý kiến trong danh sách"),
         ({"agency": w.other_ward.code, "days": "45"}, "từ 0,5 đến 30 ngày làm việc"),
-        ({"agency": w.ward.code, "days": "2"}, "cơ quan khác, đang hoạt động"),
+        ({"agency": w.ward.code, "days": "2"}, "không phải đơn vị mình, cấp trên hay cấp dưới"),
     ):
         res = specialist.post(
             url, {"expected_revision": d.revision, "question": "Xác minh nơi ở cũ", **bad}, follow=True
@@ -254,3 +254,37 @@ def test_another_agency_is_consulted_from_the_dossier_page_and_answers_from_its_
     assert "Đúng nơi ở cũ" in text(other.get("/backoffice/consultations/", {"show": "answered"}))
     asked = text(specialist.get(f"/backoffice/dossiers/{d.code}/"))
     assert "Đúng nơi ở cũ" in asked and "Chưa trả lời" not in asked
+
+
+def test_an_official_finds_any_dossier_of_the_unit_by_code_id_number_or_name(w: World) -> None:
+    from tinhso.dossiers import transitions as tr
+
+    d = w.received(when="2026-03-02 09:00")
+    done = tr.withdraw(w.submit(when="2026-03-02 10:00"), actor=w.counter, reason="Người dân xin rút")
+    c = logged_in(w.counter)
+    exact = c.get("/backoffice/", {"q": d.code.lower()})
+    assert exact.status_code == 302 and exact["Location"] == f"/backoffice/dossiers/{d.code}/"
+    by_id = text(c.get("/backoffice/", {"q": "008190012345"}))  # the applicant's ID number
+    assert d.code in by_id and done.code in by_id  # a withdrawn dossier is in no worklist, but is found
+    by_name = text(c.get("/backoffice/", {"q": "thị hằng"}))
+    assert d.code in by_name and "Kết quả tìm" in by_name
+    short = text(c.get("/backoffice/", {"q": "Hă"}, follow=True))
+    assert "ít nhất 3 ký tự" in short and d.code not in short
+    # Another ward's dossiers are not found, not even by their exact code.
+    other = logged_in(w.other_counter)
+    assert other.get("/backoffice/", {"q": d.code}).status_code == 200
+    assert d.code not in text(other.get("/backoffice/", {"q": "008190012345"}))
+
+
+def test_the_pages_link_only_what_the_role_opens(w: World) -> None:
+    counter = text(logged_in(w.counter).get("/backoffice/"))
+    for link in ("new-reception", "citizen-new", "register", "payment-queue", "consultations"):
+        assert f'data-testid="{link}"' in counter, link
+    specialist = logged_in(w.specialist)
+    page = text(specialist.get("/backoffice/"))
+    for link in ("new-reception", "citizen-new", "register", "payment-queue", "payment-statements"):
+        assert f'data-testid="{link}"' not in page, link
+    assert 'data-testid="consultations"' in page
+    # And what is not linked is indeed refused.
+    for url in ("/backoffice/reception/", "/backoffice/citizens/new/", "/backoffice/payments/queue/"):
+        assert specialist.get(url).status_code == 403, url

@@ -12,10 +12,12 @@ from decimal import Decimal
 
 import pytest
 
+from tinhso.accounts.models import Role
+from tinhso.accounts.tests import factories as people
 from tinhso.core.models import AuditEntry
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierEvent, Status
-from tinhso.dossiers.tests.factories import World, at
+from tinhso.dossiers.tests.factories import OTHER_WARD, World, at
 from tinhso.notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -190,12 +192,46 @@ def test_a_consultation_has_its_own_deadline_and_only_the_consulted_agency_answe
 
 def test_a_consultation_asks_another_active_agency(w: World) -> None:
     d = in_appraisal(w)
-    for agency in (w.ward, w.other_ward):
+    assert w.ward.parent is not None
+    for agency in (w.ward, w.ward.parent, w.other_ward):  # itself, the unit above it, an inactive one
         if agency == w.other_ward:
             agency.is_active = False
             agency.save(update_fields=["is_active"])
-        with pytest.raises(tr.DossierRuleError, match="cơ quan khác, đang hoạt động"):
+        with pytest.raises(tr.DossierRuleError, match="cơ quan khác"):
             tr.consult(d, actor=w.specialist, agency=agency, question="Xác minh", days=2)
+
+
+def test_only_the_asked_agencys_officials_with_a_role_answer_and_not_once_the_dossier_closed(
+    w: World,
+) -> None:
+    from tinhso.dossiers import selectors
+
+    d = in_appraisal(w)
+    c = tr.consult(d, actor=w.specialist, agency=w.other_ward, question="Xác minh", days=2)
+    kiosk = people.official(agency_prefix=OTHER_WARD, roles=())  # a rating kiosk's account: no role
+    assert w.ward.parent is not None
+    above = people.official(agency_prefix=w.ward.parent.code.split(".H")[0], roles=(Role.AGENCY_LEADER,))
+    for outsider in (kiosk, above, w.specialist):
+        assert not selectors.consultations_for(outsider).exists()
+        with pytest.raises(tr.DossierForbidden):
+            tr.consult_answer(c, actor=outsider, answer="Không thuộc thẩm quyền")
+    assert list(selectors.consultations_for(w.other_counter)) == [c]
+    tr.withdraw(d, actor=w.counter, reason="Người dân xin rút")
+    assert not selectors.consultations_for(w.other_counter).exists()  # moot now
+    with pytest.raises(tr.DossierConflict, match="đã kết thúc"):
+        tr.consult_answer(c, actor=w.other_counter, answer="Đúng nơi ở cũ")
+
+
+def test_an_open_consultation_is_overdue_only_after_its_due_day(w: World) -> None:
+    from tinhso.dossiers import selectors
+
+    d = in_appraisal(w)
+    c = tr.consult(
+        d, actor=w.specialist, agency=w.other_ward, question="X", days=2, at=at("2026-03-03 09:00")
+    )
+    assert c.due_at == at("2026-03-05 09:00")
+    assert selectors.consultation_punctuality(c, at("2026-03-05 16:00")) == "pending"  # on the day: on time
+    assert selectors.consultation_punctuality(c, at("2026-03-06 07:30")) == "overdue"
 
 
 # --- Supplement, pause, extension, stop, withdrawal -----------------------------------------------------
