@@ -568,11 +568,8 @@ def consultations_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def consultation_answer(request: HttpRequest, consultation_id: int) -> HttpResponse:
     user = _user(request)
-    found = selectors.consultations_for(user).filter(pk=consultation_id).first()
+    found = selectors.consultation_get_for_user(user, consultation_id)
     if found is None:
-        if selectors.consultations_for(user, answered=True).filter(pk=consultation_id).exists():
-            messages.error(request, _("Yêu cầu lấy ý kiến này đã được trả lời."))
-            return redirect("backoffice:consultations")
         raise Http404
     answer = request.POST.get("answer", "")
     if len(answer) > ANSWER_MAX:

@@ -471,11 +471,8 @@ def consultation_list(request: HttpRequest, params: Query[ConsultationParams]) -
 )
 def consultation_answer(request: HttpRequest, consultation_id: int, body: ConsultationAnswerIn) -> Any:
     user = _user(request)
-    found = selectors.consultations_for(user).filter(pk=consultation_id).first()
-    if found is None:  # not asked of this agency, or answered already (listed under "answered")
-        answered = selectors.consultations_for(user, answered=True).filter(pk=consultation_id).exists()
-        if answered:
-            raise HttpError(409, "Ý kiến đã được trả lời. / Already answered.")
+    found = selectors.consultation_get_for_user(user, consultation_id)
+    if found is None:  # not asked of this agency (answered or closed: the transition says so, 409)
         raise HttpError(404, "Không có yêu cầu lấy ý kiến này / no such consultation")
     try:
         c = tr.consult_answer(found, actor=user, answer=body.answer)

@@ -408,6 +408,15 @@ def consultations_for(user: User, *, answered: bool = False) -> QuerySet[Consult
     return qs.exclude(dossier__status__in=CONSULTATION_CLOSED).order_by("due_at", "id")
 
 
+def consultation_get_for_user(user: User, pk: int) -> Consultation | None:
+    """A consultation the official may answer (as `consultations_for` lists them), in whatever state — the
+    transition says why it cannot be answered any more (answered already, the dossier closed) — or None."""
+    if not user.is_official or user.agency is None or not user.roles:
+        return None
+    above = [int(p) for p in user.agency.path.strip("/").split("/") if p]
+    return Consultation.objects.filter(pk=pk, agency_id__in=above).first()
+
+
 def consultation_punctuality(c: Consultation, now: dt.datetime) -> str:
     """Answered: early, on time or late by the project's one rule (`working_time.classify`, OS-ET1); still
     open: "overdue" after its due day, else "pending"."""

@@ -288,3 +288,20 @@ def test_the_pages_link_only_what_the_role_opens(w: World) -> None:
     # And what is not linked is indeed refused.
     for url in ("/backoffice/reception/", "/backoffice/citizens/new/", "/backoffice/payments/queue/"):
         assert specialist.get(url).status_code == 403, url
+
+
+def test_a_consultation_of_a_closed_dossier_says_so_when_answered(w: World) -> None:
+    from tinhso.dossiers import transitions as tr
+    from tinhso.dossiers.tests.test_transitions import in_appraisal
+
+    d = in_appraisal(w)
+    c = tr.consult(d, actor=w.specialist, agency=w.other_ward, question="Xác minh", days=2)
+    tr.withdraw(d, actor=w.counter, reason="Người dân xin rút")
+    other = logged_in(w.other_counter)
+    assert f'data-testid="consultation-{c.pk}"' not in text(other.get("/backoffice/consultations/"))
+    res = other.post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "Đúng nơi ở cũ"}, follow=True)
+    assert "Hồ sơ đã kết thúc" in text(res)
+    assert (
+        logged_in(w.specialist).post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "x"}).status_code
+        == 404
+    )
