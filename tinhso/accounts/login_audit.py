@@ -17,10 +17,9 @@ Failures are bounded, since every audited write queues on the chain's head and t
 attempts after the one that locks a pair (refused by django-axes without checking the password; it counts
 them) are not audited, and at most `FAILURES_AUDITED_PER_HOUR` other failures a client address (`core`
 rate limit, so that many made-up identifiers from one address do not fill the log either) — the attempt
-that locks is always audited. The browser's
-user-agent is not kept (django-axes keeps its own, for its cool-off). The address is the one django-axes
-counts (`ratelimit.client_ip`: `PROXY_COUNT` applies). Two-factor steps are audited in `two_factor.py`, the
-creation of API tokens in `api_auth.py`.
+that locks is always audited. The browser's user-agent is not kept (django-axes keeps its own, for its
+cool-off). The address is the one django-axes counts (`ratelimit.client_ip`: `PROXY_COUNT` applies).
+Two-factor steps are audited in `two_factor.py`, the creation of API tokens in `api_auth.py`.
 """
 
 from __future__ import annotations
