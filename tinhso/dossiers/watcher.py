@@ -13,6 +13,9 @@ outbox (`tinhso.notifications`), one SMS and one e-mail per recipient who has a 
   leaders and the holder, once (that day);
 - `step_overdue`: the current step, unfinished, past its own due time (OS-DL12) → the step's assignee, once
   a day per step.
+- `consultation_due`: a consultation (*lấy ý kiến*) not answered yet whose due day is today or past, of a
+  dossier not closed → the leaders of the agency asked, once a day per consultation (they answer for it:
+  `/backoffice/consultations/`).
 
 "Flags" are these reminders and the report's counts: the scan writes nothing else. The worklists already
 show due-soon and overdue dossiers from `due_at` at the moment they are read, so a stored flag could only
@@ -48,14 +51,14 @@ from django.utils import timezone
 from tinhso.accounts.models import Role, User
 from tinhso.core import working_time as wt
 from tinhso.core.calendar import work_calendar
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import CONSULTATION_CLOSED, Consultation, Dossier
 from tinhso.dossiers.selectors import RUNNING, _bounds
 from tinhso.dossiers.transitions import extension_last_day
 from tinhso.notifications.models import OutboxMessage
 
 __all__ = ["KINDS", "KindCounts", "ScanReport", "deadline_scan"]
 
-KINDS = ("due_soon", "overdue", "apology_day", "step_overdue")
+KINDS = ("due_soon", "overdue", "apology_day", "step_overdue", "consultation_due")
 # Messages written per transaction: small enough for SQLite's bound parameters in the key lookup.
 BATCH = 500
 _SMS_NAME = 60  # characters of the procedure's name in an SMS
@@ -90,6 +93,7 @@ class ScanReport:
     overdue: KindCounts = field(default_factory=KindCounts)
     apology_day: KindCounts = field(default_factory=KindCounts)
     step_overdue: KindCounts = field(default_factory=KindCounts)
+    consultation_due: KindCounts = field(default_factory=KindCounts)
     quiet: str = ""
 
     def counts(self) -> dict[str, KindCounts]:
@@ -367,6 +371,49 @@ def deadline_scan(
             email=text.format(step.name, about(d, sms=False), step_due, due),
             topic=f"dossier:{d.code}",
         )
+
+    counts = report.consultation_due
+    end_of_today = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=cal.tz)
+    asked = (
+        Consultation.objects.filter(answered_at__isnull=True, due_at__lt=end_of_today)
+        .exclude(dossier__status__in=CONSULTATION_CLOSED)
+        .select_related("dossier__procedure_version", "dossier__agency")
+        .only(
+            "agency_id",
+            "due_at",
+            "dossier",
+            "dossier__code",
+            "dossier__procedure_version",
+            "dossier__procedure_version__name",
+            "dossier__agency",
+            "dossier__agency__name",
+        )
+        .order_by()
+    )
+    for c in asked.iterator(chunk_size=2000):
+        counts.found += 1
+        d = c.dossier
+        due = _when(c.due_at, cal)
+        late = timezone.localtime(c.due_at, cal.tz).date() < today  # after its due day, as answers are judged
+        text = (
+            "{} hỏi ý kiến cơ quan về hồ sơ {}: "
+            + ("đã quá hạn trả lời ({})." if late else "hôm nay là hạn trả lời ({}).")
+            + " Trả lời tại mục Yêu cầu lấy ý kiến."
+        )
+        recipients = leaders_of(c.agency_id)
+        if not recipients:
+            counts.unreachable += 1
+        for user in recipients:
+            outbox.add(
+                counts,
+                user,
+                key=f"deadline:consultation_due:{c.pk}:{today}",
+                subject=f"Lấy ý kiến về hồ sơ {d.code}: "
+                + ("đã quá hạn trả lời" if late else "hạn trả lời hôm nay"),
+                sms=text.format(d.agency.name[:_SMS_NAME], about(d, sms=True), due),
+                email=text.format(d.agency.name, about(d, sms=False), due),
+                topic=f"dossier:{d.code}",
+            )
 
     outbox.flush()
     return report

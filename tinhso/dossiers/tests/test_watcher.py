@@ -141,7 +141,7 @@ def test_paused_and_supplement_dossiers_are_not_reminded(w: World) -> None:
 
     report = deadline_scan(now=at("2026-03-12 10:00"))  # both would be a day past their due time
 
-    assert [c.found for c in report.counts().values()] == [0, 0, 0, 0]
+    assert [c.found for c in report.counts().values()] == [0, 0, 0, 0, 0]
     assert not OutboxMessage.objects.filter(dedupe_key__startswith="deadline:").exists()
 
 
@@ -315,3 +315,38 @@ def test_the_command_scans_a_chosen_instant_only_once(w: World) -> None:
         call_command("watch_deadlines", "--now", "2026-03-12T10:00+07:00", stdout=io.StringIO())
     with pytest.raises(CommandError, match="no UTC offset"):
         call_command("watch_deadlines", "--once", "--now", "2026-03-12T10:00", stdout=io.StringIO())
+
+
+# --- Consultations --------------------------------------------------------------------------------------
+
+
+def test_a_consultation_due_today_or_past_reminds_the_asked_agencys_leaders_until_answered(w: World) -> None:
+    from tinhso.accounts.models import Role
+    from tinhso.accounts.tests import factories as people
+    from tinhso.dossiers.tests.factories import OTHER_WARD
+
+    their_leader = people.official(agency_prefix=OTHER_WARD, roles=(Role.AGENCY_LEADER,))
+    reachable(their_leader, w.leader)
+    d = in_appraisal(w)
+    c = tr.consult(
+        d, actor=w.specialist, agency=w.other_ward, question="Xác minh", days=2, at=at("2026-03-03 09:00")
+    )
+    assert c.due_at == at("2026-03-05 09:00")
+    assert deadline_scan(now=at("2026-03-04 10:00")).consultation_due.found == 0  # not its day yet
+    report = deadline_scan(now=at("2026-03-05 10:00"))
+    assert (report.consultation_due.found, report.consultation_due.queued) == (1, 2)
+    assert sent("consultation_due") == contacts(their_leader)  # the asked agency's, not the asker's
+    today = OutboxMessage.objects.get(dedupe_key__startswith="deadline:consultation_due:", channel="email")
+    assert "hôm nay là hạn trả lời" in today.body and d.code in today.body
+    deadline_scan(now=at("2026-03-06 10:00"))
+    late = OutboxMessage.objects.filter(dedupe_key__startswith="deadline:consultation_due:", channel="email")
+    assert "đã quá hạn trả lời" in late.order_by("-pk")[0].body
+    tr.consult_answer(c, actor=w.other_counter, answer="Đúng nơi ở cũ", at=at("2026-03-06 11:00"))
+    assert deadline_scan(now=at("2026-03-09 10:00")).consultation_due.found == 0
+
+
+def test_a_consultation_of_a_closed_dossier_reminds_nobody(w: World) -> None:
+    d = in_appraisal(w)
+    tr.consult(d, actor=w.specialist, agency=w.other_ward, question="X", days=1, at=at("2026-03-03 09:00"))
+    tr.withdraw(d, actor=w.counter, reason="Người dân xin rút", at=at("2026-03-03 10:00"))
+    assert deadline_scan(now=at("2026-03-06 10:00")).consultation_due.found == 0
