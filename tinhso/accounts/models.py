@@ -157,6 +157,11 @@ class Agency(FoldedNameMixin, models.Model):
     def depth(self) -> int:
         return self.path.count("/") - 2
 
+    @property
+    def line_ids(self) -> list[int]:
+        """The primary keys from the root of the tree down to this agency, itself last (from `path`)."""
+        return [int(pk) for pk in self.path.strip("/").split("/") if pk]
+
 
 class Role(models.TextChoices):
     """Roles are Django groups with these names (created by `load-reference-data`)."""

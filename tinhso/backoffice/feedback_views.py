@@ -24,6 +24,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -107,6 +108,7 @@ def feedback_queue(request: HttpRequest) -> HttpResponse:
         {
             "tabs": [(key, label, counts[key.replace("-", "_")]) for key, label in TABS.items()],
             "current": tab,
+            "page_keep": urlencode({"trang-thai": tab}) + "&",
             "current_label": TABS[tab],
             "page": page,
             "now": now,

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tinhso.backoffice.views import _load, _user, official_required
 from tinhso.core.errors import Refusal
+from tinhso.core.pdf import dong
 from tinhso.dossiers import fees
 from tinhso.payments import reconciliation, selectors, services, vietqr
 from tinhso.payments.models import OUTSTANDING, PaymentRequest, ReconciliationIssue
@@ -118,7 +119,7 @@ def payment_cash(request: HttpRequest, code: str, reference: str) -> HttpRespons
         messages.success(
             request,
             _("Đã ghi nhận thu tiền mặt %(amount)s cho khoản thu %(ref)s; in biên lai cho người nộp.")
-            % {"amount": f"{match.amount_vnd:,}".replace(",", ".") + " đồng", "ref": r.reference},
+            % {"amount": dong(match.amount_vnd), "ref": r.reference},
         )
     return redirect("backoffice:dossier_payments", code=d.code)
 
@@ -156,6 +157,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             "issues": page.object_list,
             "page": page,
             "resolved": resolved,
+            "page_keep": "show=resolved&" if resolved else "",
             "open_count": selectors.queue_for(user.agency).count(),
         },
     )

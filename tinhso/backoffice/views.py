@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -175,6 +176,7 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
             "current_label": label or next((w.label for w in selectors.WORKLISTS if w.key == key), key),
             "query": query,
             "page": page,
+            "page_keep": urlencode({"q": query} if query else {"list": key}) + "&",
             "now": now,
             "may": may_open(user),
         },
@@ -282,10 +284,9 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
         choices["assignee"] = _colleagues(d, (Role.SPECIALIST,))
     # Agencies that may be consulted: active, and not in the dossier agency's own line (itself, above, below).
     assert d.agency is not None
-    above = [int(pk) for pk in d.agency.path.strip("/").split("/") if pk]
     agencies = (
         Agency.objects.filter(is_active=True)
-        .exclude(pk__in=above)
+        .exclude(pk__in=d.agency.line_ids)
         .exclude(path__startswith=d.agency.path)
         .order_by("name")
         .only("code", "name")
@@ -559,6 +560,7 @@ def consultations_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [(c, selectors.consultation_punctuality(c, now)) for c in page.object_list],
             "answered": answered,
+            "page_keep": "show=answered&" if answered else "",
             "open_count": selectors.consultations_for(user).count(),
         },
     )

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
@@ -455,13 +456,17 @@ def consultation_list(request: HttpRequest, params: Query[ConsultationParams]) -
         raise HttpError(403, "Chỉ cán bộ / officials only")
     if params.state not in ("open", "answered"):
         raise HttpError(400, "state: open | answered")
-    qs = selectors.consultations_for(user, answered=params.state == "answered")
     size = max(1, min(params.page_size, selectors.MAX_PAGE_SIZE))
-    total = qs.count()
-    page = max(1, min(params.page, max(1, -(-total // size))))
+    paginator = Paginator(selectors.consultations_for(user, answered=params.state == "answered"), size)
+    page = paginator.get_page(params.page)
     now = timezone.now()
-    items = [consultation_payload(c, now=now) for c in qs[(page - 1) * size : page * size]]
-    return {"state": params.state, "items": items, "count": total, "page": page, "page_size": size}
+    return {
+        "state": params.state,
+        "items": [consultation_payload(c, now=now) for c in page.object_list],
+        "count": paginator.count,
+        "page": page.number,
+        "page_size": size,
+    }
 
 
 @router.post(

@@ -391,30 +391,29 @@ def page_payload(
 # --- Consultations (*lấy ý kiến*) asked of an agency ------------------------------------------------------
 
 
-def consultations_for(user: User, *, answered: bool = False) -> QuerySet[Consultation]:
-    """The consultations the official may answer (`transitions.consult_answer`): those asked of the
-    official's agency or of an agency above it in the tree (an official of a department's division answers
-    for the department). Open ones by due time, of dossiers still being processed; the answered ones newest
-    first. An official without a role (a rating kiosk's account) has none; another agency's are not there,
-    whoever asks."""
+def _asked_of(user: User) -> QuerySet[Consultation]:
+    """The consultations the official may answer (`transitions.consult_answer`), in any state: those asked
+    of the official's agency or of an agency above it in the tree (an official of a department's division
+    answers for the department). None for an official without a role (a rating kiosk's account)."""
     if not user.is_official or user.agency is None or not user.roles:
         return Consultation.objects.none()
-    above = [int(pk) for pk in user.agency.path.strip("/").split("/") if pk]
-    qs = Consultation.objects.filter(agency_id__in=above, answered_at__isnull=not answered).select_related(
-        "dossier__agency", "dossier__procedure", "agency", "asked_by", "answered_by"
-    )
+    return Consultation.objects.filter(agency_id__in=user.agency.line_ids)
+
+
+def consultations_for(user: User, *, answered: bool = False) -> QuerySet[Consultation]:
+    """The consultations the official may answer (`_asked_of`): open ones by due time, of dossiers still
+    being processed; the answered ones newest first. Another agency's are not there, whoever asks."""
+    qs = _asked_of(user).filter(answered_at__isnull=not answered)
+    qs = qs.select_related("dossier__agency", "dossier__procedure", "agency", "asked_by", "answered_by")
     if answered:
         return qs.order_by("-answered_at", "-id")
     return qs.exclude(dossier__status__in=CONSULTATION_CLOSED).order_by("due_at", "id")
 
 
 def consultation_get_for_user(user: User, pk: int) -> Consultation | None:
-    """A consultation the official may answer (as `consultations_for` lists them), in whatever state — the
-    transition says why it cannot be answered any more (answered already, the dossier closed) — or None."""
-    if not user.is_official or user.agency is None or not user.roles:
-        return None
-    above = [int(p) for p in user.agency.path.strip("/").split("/") if p]
-    return Consultation.objects.filter(pk=pk, agency_id__in=above).first()
+    """A consultation the official may answer, in whatever state — the transition says why it cannot be
+    answered any more (answered already, the dossier closed) — or None."""
+    return _asked_of(user).filter(pk=pk).first()
 
 
 def consultation_punctuality(c: Consultation, now: dt.datetime) -> str:

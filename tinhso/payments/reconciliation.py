@@ -56,6 +56,7 @@ from lxml import etree
 from tinhso.accounts.models import User
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import Refusal
+from tinhso.core.pdf import dong
 from tinhso.core.text import fold
 from tinhso.core.working_time import VIETNAM_TZ
 from tinhso.payments import references, vietqr
@@ -703,10 +704,6 @@ def _record(
     return tx, _apply(tx, at=at)
 
 
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
 # How far back a reversal that names no credit looks for one with its payment reference.
 REVERSAL_LOOKBACK = dt.timedelta(days=400)
 
@@ -812,7 +809,7 @@ def _apply_reversal(
         detail = _(
             "Ngân hàng thu hồi %(amount)s%(why)s nhưng không xác định được giao dịch ghi có gốc: "
             "đối chiếu sao kê."
-        ) % {"amount": _vnd(tx.amount_vnd), "why": why}
+        ) % {"amount": dong(tx.amount_vnd), "why": why}
         return [_issue(IssueKind.REVERSAL, tx, None, tx.amount_vnd, detail, at)]
     gone_back = _("Ngân hàng đã thu hồi giao dịch này (%(tx)s).") % {"tx": tx.transaction_id}
     match = PaymentMatch.objects.filter(transaction=original).first()
@@ -851,13 +848,13 @@ def _apply_reversal(
         detail = _("Ngân hàng thu hồi giao dịch %(orig)s%(why)s; khoản thu vẫn đủ (đã nhận %(paid)s).") % {
             "orig": original.transaction_id,
             "why": why,
-            "paid": _vnd(request.paid_vnd),
+            "paid": dong(request.paid_vnd),
         }
     else:
         detail = _("Ngân hàng thu hồi giao dịch %(orig)s%(why)s: khoản thu còn phải nộp %(due)s.") % {
             "orig": original.transaction_id,
             "why": why,
-            "due": _vnd(request.amount_vnd - request.paid_vnd),
+            "due": dong(request.amount_vnd - request.paid_vnd),
         }
         if old_status == RequestStatus.PAID:
             detail += " " + _("Khoản thu đã được coi là nộp đủ: kiểm tra hồ sơ %(subject)s.") % {

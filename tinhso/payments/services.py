@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from tinhso.accounts.models import Agency, Role, User
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import Refusal
+from tinhso.core.pdf import dong
 from tinhso.core.rows import insert as insert_rows
 from tinhso.core.rows import select as select_rows
 from tinhso.payments import hooks, references, vietqr
@@ -83,7 +84,7 @@ def require_official(user: User, agency: Agency) -> None:
 def collection_account_for(agency: Agency) -> CollectionAccount | None:
     """The agency's active collection account, else its nearest parent's (a ward's one-stop unit often
     collects into its People's Committee's account)."""
-    ids = [int(x) for x in agency.path.strip("/").split("/") if x]
+    ids = agency.line_ids
     accounts = {a.agency_id: a for a in select_rows(CollectionAccount, {"agency_id": ids, "is_active": True})}
     for agency_id in reversed(ids):
         if agency_id in accounts:
@@ -239,10 +240,6 @@ def payment_request_cancel(
     return r
 
 
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
 @transaction.atomic
 def payment_cash_record(
     request: PaymentRequest | int,
@@ -275,7 +272,7 @@ def payment_cash_record(
                 "Khoản thu vừa thay đổi (đã nhận %(paid)s, không phải %(shown)s): tải lại trang rồi thu "
                 "số còn thiếu. / The request changed meanwhile; reload the page."
             )
-            % {"paid": _vnd(r.paid_vnd), "shown": _vnd(expected_paid_vnd)}
+            % {"paid": dong(r.paid_vnd), "shown": dong(expected_paid_vnd)}
         )
     outstanding = r.amount_vnd - r.paid_vnd
     if isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int) or amount_vnd <= 0:
@@ -286,7 +283,7 @@ def payment_cash_record(
                 "Chỉ thu tối đa số còn phải nộp (%(due)s); tiền thừa trả lại người nộp. "
                 "/ Take at most what is due; give change."
             )
-            % {"due": _vnd(outstanding)}
+            % {"due": dong(outstanding)}
         )
     old_status = r.status
     match = PaymentMatch.objects.create(
@@ -303,7 +300,7 @@ def payment_cash_record(
         shortfalls.update(
             resolved_at=at,
             resolved_by=actor,
-            resolution=_("Đã thu tiền mặt tại quầy %(amount)s.") % {"amount": _vnd(amount_vnd)},
+            resolution=_("Đã thu tiền mặt tại quầy %(amount)s.") % {"amount": dong(amount_vnd)},
         )
     else:
         r.status = RequestStatus.PARTLY_PAID

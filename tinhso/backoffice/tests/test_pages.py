@@ -305,3 +305,15 @@ def test_a_consultation_of_a_closed_dossier_says_so_when_answered(w: World) -> N
         logged_in(w.specialist).post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "x"}).status_code
         == 404
     )
+
+
+def test_the_page_links_keep_the_list_or_the_search(w: World) -> None:
+    for _ in range(21):
+        w.submit(when="2026-03-02 09:00")
+    c = logged_in(w.counter)
+    assert 'href="?list=new&amp;page=2" data-testid="next-page"' in text(
+        c.get("/backoffice/", {"list": "new"})
+    )
+    found = text(c.get("/backoffice/", {"q": "thị hằng"}))
+    assert 'href="?q=th%E1%BB%8B+h%E1%BA%B1ng&amp;page=2" data-testid="next-page"' in found
+    assert text(c.get("/backoffice/", {"q": "thị hằng", "page": 2})).count('<td class="code"') == 1

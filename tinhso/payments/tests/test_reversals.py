@@ -60,6 +60,21 @@ def camt(*entries: Entry) -> bytes:
 </Document>""".encode()
 
 
+def _push(reference: str, **kw: Any) -> rec.WebhookResult:
+    """The bank's feed pushes a credit of 20.000 đ (transaction VTB-1) naming `reference`, or what `kw` says
+    instead (a reversal)."""
+    payload = {
+        "transaction_id": "VTB-1",
+        "account_number": ACCOUNT,
+        "amount": 20000,
+        "booked_at": "2026-03-02T10:15:00+07:00",
+        "description": reference,
+        **kw,
+    }
+    body = json.dumps(payload).encode()
+    return rec.webhook_receive(feed_code="vietinbank", body=body, signature=rec.sign(SECRET, body))
+
+
 def _import(m: Money, data: bytes) -> rec.ImportResult:
     return rec.statement_import(account=m.account, data=data, actor=m.counter, at=at("2026-03-04 08:00"))
 
@@ -200,16 +215,7 @@ def test_a_feed_pushes_a_reversal_naming_its_credit(m: Money) -> None:
     r = m.request(20_000)
 
     def push(**kw: Any) -> rec.WebhookResult:
-        payload = {
-            "transaction_id": "VTB-1",
-            "account_number": ACCOUNT,
-            "amount": 20000,
-            "booked_at": "2026-03-02T10:15:00+07:00",
-            "description": r.reference,
-            **kw,
-        }
-        body = json.dumps(payload).encode()
-        return rec.webhook_receive(feed_code="vietinbank", body=body, signature=rec.sign(SECRET, body))
+        return _push(r.reference, **kw)
 
     assert push().status == "recorded"
     with pytest.raises(rec.WebhookError, match="reverses"):
@@ -289,16 +295,7 @@ def test_a_credit_pushed_after_its_reversal_cancels_out(m: Money) -> None:
     r = m.request(20_000)
 
     def push(**kw: Any) -> rec.WebhookResult:
-        payload = {
-            "transaction_id": "VTB-1",
-            "account_number": ACCOUNT,
-            "amount": 20000,
-            "booked_at": "2026-03-02T10:15:00+07:00",
-            "description": r.reference,
-            **kw,
-        }
-        body = json.dumps(payload).encode()
-        return rec.webhook_receive(feed_code="vietinbank", body=body, signature=rec.sign(SECRET, body))
+        return _push(r.reference, **kw)
 
     early = push(transaction_id="VTB-R1", direction="reversal", reverses="VTB-1")
     (item,) = early.issues
