@@ -6,11 +6,16 @@ functions so that `bench.benchmarks` imports without it.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tinhso.accounts.models import Agency, User
 
+ROOT = Path(__file__).resolve().parent.parent
 _catalog_loaded: set[str] = set()
 
 
@@ -40,6 +45,41 @@ def catalog_ensure() -> None:
     call_command("load_catalog")
     analyze()
     _catalog_loaded.add(name)
+
+
+def history_ensure(count: int, *, seed: int) -> int:
+    """At least `count` dossiers in the database, as a province's database holds its past ones: generated
+    when missing (`tinhso generate-dossiers`, two years ending today, at every bound commune), then
+    ANALYZE. Returns how many it holds.
+
+    Why a benchmark that writes needs them: on an empty table the planner picks a sequential scan for
+    the foreign-key checks of the rows pointing at it (a dossier's papers, steps, events, fee request and
+    idempotency record each check their dossier), and each connection keeps those plans until the
+    table's statistics change. In production autovacuum's ANALYZE changes them as the table grows; on
+    these machines autovacuum is off (`/etc/postgresql/*/main/conf.d/90-ci.conf`), so connections opened
+    on the empty tables scanned every dossier written so far, eight times a reception (measured:
+    6,250,000 rows read for 1,250 receptions), and the first target round of `dossier_intake` was the
+    slow one (bench/README.md)."""
+    from django.db import connections
+
+    from tinhso.dossiers.models import Dossier
+
+    have = Dossier.objects.count()
+    if have < count:
+        connections.close_all()  # the generator's processes have the database to themselves
+        dossiers_generate(count - have, seed=seed)
+        have = Dossier.objects.count()
+    analyze()
+    return have
+
+
+def dossiers_generate(count: int, *, seed: int, note: str = "") -> None:
+    """`tinhso generate-dossiers` in its own process (it starts one worker per CPU), its progress shown."""
+    command = [sys.executable, "manage.py", "generate_dossiers", str(count), "--seed", str(seed)]
+    print(f"  {' '.join(command[1:])}{note} …", flush=True)
+    process = subprocess.run(command, cwd=ROOT, env=dict(os.environ), check=False, text=True)
+    if process.returncode != 0:
+        raise RuntimeError(f"generate_dossiers failed (exit {process.returncode})")
 
 
 def official_ensure(*, username: str, agency: Agency, roles: list[str], full_name: str) -> User:

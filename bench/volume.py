@@ -12,9 +12,6 @@ a real day), and recreates it otherwise or with `--fresh` / `BENCH_FRESH=1`.
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bench.spec import Database
@@ -56,9 +53,6 @@ def ensure() -> int:
 
 
 def _generate(count: int) -> None:
-    """`tinhso generate-dossiers` in its own process (it starts one worker per CPU), its progress shown."""
-    command = [sys.executable, "manage.py", "generate_dossiers", str(count), "--seed", str(SEED)]
-    print(f"  {' '.join(command[1:])} (about ten minutes) …", flush=True)
-    process = subprocess.run(command, cwd=ROOT, env=dict(os.environ), check=False, text=True)
-    if process.returncode != 0:
-        raise RuntimeError(f"generate_dossiers failed (exit {process.returncode})")
+    from bench.fixtures import dossiers_generate
+
+    dossiers_generate(count, seed=SEED, note=" (about ten minutes)")
