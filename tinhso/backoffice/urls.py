@@ -15,6 +15,16 @@ urlpatterns = [
         views.consultation_answer,
         name="consultation_answer",
     ),
+    path(
+        "backoffice/consultations/<int:consultation_id>/",
+        views.consultation_page,
+        name="consultation",
+    ),
+    path(
+        "backoffice/consultations/<int:consultation_id>/files/<int:file_id>/<str:kind>/",
+        views.consultation_file,
+        name="consultation_file",
+    ),
     path("backoffice/citizens/<int:citizen_id>/submit/", views.on_behalf_submit, name="on_behalf"),
     path("backoffice/dossiers/<str:code>/", views.dossier_page, name="dossier"),
     path("backoffice/dossiers/<str:code>/actions/<str:action>/", views.dossier_action, name="dossier_action"),

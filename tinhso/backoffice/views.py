@@ -567,6 +567,44 @@ def consultations_page(request: HttpRequest) -> HttpResponse:
 
 
 @official_required
+def consultation_page(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    """One consultation asked of the official's agency: the question, the dossier's papers while it is
+    open (to give a view on them), the answer or its form. Another agency's is 404."""
+    user = _user(request)
+    c = selectors.consultation_get_for_user(user, consultation_id)
+    if c is None:
+        raise Http404
+    shared = selectors.consultation_open(c)
+    return render(
+        request,
+        "backoffice/consultation.html",
+        {
+            "c": c,
+            "d": c.dossier,
+            "state": selectors.consultation_punctuality(c, timezone.now()),
+            "shared": shared,
+            "papers": c.dossier.papers.prefetch_related("files") if shared else (),
+            "answer_max": ANSWER_MAX,
+        },
+    )
+
+
+@official_required
+def consultation_file(
+    request: HttpRequest, consultation_id: int, file_id: int, kind: str
+) -> HttpResponseBase:
+    """A file of the consulted dossier's papers, for the asked agency while the consultation is open."""
+    user = _user(request)
+    c = selectors.consultation_get_for_user(user, consultation_id)
+    if c is None or kind not in ("original", "rendition"):
+        raise Http404
+    row = dossier_services.consultation_paper_file(consultation=c, file_id=file_id, actor=user)
+    if row is None:
+        raise Http404
+    return paper_file_response(row, kind)
+
+
+@official_required
 @require_POST
 def consultation_answer(request: HttpRequest, consultation_id: int) -> HttpResponse:
     user = _user(request)

@@ -416,6 +416,12 @@ def consultation_get_for_user(user: User, pk: int) -> Consultation | None:
     return _asked_of(user).filter(pk=pk).first()
 
 
+def consultation_open(c: Consultation) -> bool:
+    """Still waiting for the asked agency's answer, of a dossier still being processed: while it is, the
+    asked agency sees the dossier's papers (`services.consultation_paper_file`)."""
+    return c.answered_at is None and c.dossier.status not in CONSULTATION_CLOSED
+
+
 def consultation_punctuality(c: Consultation, now: dt.datetime) -> str:
     """Answered: early, on time or late by the project's one rule (`working_time.classify`, OS-ET1); still
     open: "overdue" after its due day, else "pending"."""

@@ -16,7 +16,7 @@ from tinhso.accounts.models import Role, User
 from tinhso.core.audit import audit_batch, audit_record
 from tinhso.core.errors import Refusal
 from tinhso.core.files import check_upload, pdf_rendition
-from tinhso.dossiers.models import Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
+from tinhso.dossiers.models import Consultation, Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
 from tinhso.dossiers.transitions import DossierConflict, DossierForbidden, DossierRuleError
 
 MAX_KEY_LENGTH = 100
@@ -161,4 +161,28 @@ def paper_file_add(*, paper: DossierPaper, upload: Any, name: str, actor: User) 
         for name_ in stored:
             default_storage.delete(name_)
         raise
+    return row
+
+
+def consultation_paper_file(*, consultation: Consultation, file_id: int, actor: User) -> PaperFile | None:
+    """A file of the consulted dossier's papers, for an official of the asked agency (the caller has found
+    the consultation through `selectors.consultation_get_for_user`) while the consultation is open — the
+    agency gives its view on the papers, ND 61 Art. 19(2) — else None. Each opening is audited: another
+    agency has read a citizen's papers (personal data, ND 13/2023)."""
+    from tinhso.dossiers.selectors import consultation_open
+
+    if not consultation_open(consultation):
+        return None
+    row = PaperFile.objects.filter(pk=file_id, paper__dossier_id=consultation.dossier_id).first()
+    if row is None:
+        return None
+    audit_record(
+        event="dossier.consultation_paper_viewed",
+        target_type="dossiers.dossier",
+        target_id=consultation.dossier.code,
+        actor_id=actor.pk,
+        actor_label=actor.get_username(),
+        agency_code=actor.agency.code if actor.agency else "",
+        new={"consultation": consultation.pk, "file": row.pk, "name": row.original_name[:200]},
+    )
     return row

@@ -1278,7 +1278,50 @@ def consult(
             "deadline": due.as_record(),
         },
     )
+    messages_enqueue(_consultation_messages(c, d))
     return c
+
+
+def _consultation_messages(c: Consultation, d: Dossier) -> list[dict[str, str]]:
+    """The asked agency's leaders told at once, by SMS and e-mail, in the transaction of the question (the
+    deadline watcher reminds them from the due day: `watcher`, `consultation_due`). Leaders of that agency
+    itself, as the watcher's reminder goes: they answer for it, or hand it to a unit under them."""
+    leaders = (
+        User.objects.filter(
+            is_active=True, kind=User.Kind.OFFICIAL, agency_id=c.agency_id, groups__name=Role.AGENCY_LEADER
+        )
+        .only("phone", "email")
+        .order_by("pk")
+    )
+    assert d.agency is not None
+    due = f"{timezone.localtime(c.due_at):%H:%M %d/%m/%Y}"
+    text = (
+        f"{d.agency.name} hỏi ý kiến cơ quan về hồ sơ {d.code} ({d.procedure_version.name[:60]}), "
+        f"hạn trả lời {due}. Xem giấy tờ và trả lời tại mục Yêu cầu lấy ý kiến."
+    )
+    topic = f"dossier:{d.code}"
+    out: list[dict[str, str]] = []
+    for user in leaders:
+        out.append(
+            {
+                "channel": "sms",
+                "recipient": user.phone or "",
+                "body": text,
+                "dedupe_key": f"consultation:asked:{c.pk}:{user.pk}:sms",
+                "topic": topic,
+            }
+        )
+        out.append(
+            {
+                "channel": "email",
+                "recipient": user.email or "",
+                "subject": f"Lấy ý kiến về hồ sơ {d.code}: hạn trả lời {due}",
+                "body": text,
+                "dedupe_key": f"consultation:asked:{c.pk}:{user.pk}:email",
+                "topic": topic,
+            }
+        )
+    return out
 
 
 @transaction.atomic

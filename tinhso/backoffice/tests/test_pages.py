@@ -290,6 +290,60 @@ def test_the_pages_link_only_what_the_role_opens(w: World) -> None:
         assert specialist.get(url).status_code == 403, url
 
 
+def test_the_asked_agency_sees_the_dossiers_papers_while_the_consultation_is_open(w: World) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tinhso.core.models import AuditEntry
+    from tinhso.dossiers import services as dossier_services
+    from tinhso.dossiers import transitions as tr
+    from tinhso.dossiers.tests.test_transitions import in_appraisal
+
+    d = in_appraisal(w)
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (230, 230, 220)).save(photo, "JPEG")
+    f = dossier_services.paper_file_add(
+        paper=d.papers.get(),
+        upload=SimpleUploadedFile("cccd.jpg", photo.getvalue()),
+        name="cccd.jpg",
+        actor=w.specialist,
+    )
+    c = tr.consult(d, actor=w.specialist, agency=w.other_ward, question="Xác minh nơi ở cũ", days=2)
+    other = logged_in(w.other_counter)
+    assert f'href="/backoffice/consultations/{c.pk}/"' in text(other.get("/backoffice/consultations/"))
+    page = text(other.get(f"/backoffice/consultations/{c.pk}/"))
+    assert d.code in page and "Xác minh nơi ở cũ" in page and 'data-testid="answer-form"' in page
+    link = f"/backoffice/consultations/{c.pk}/files/{f.pk}/rendition/"
+    assert link in page and "cccd.jpg" in page
+    pdf = other.get(link)
+    assert pdf["Content-Type"] == "application/pdf" and b"".join(pdf.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    assert "no-store" in pdf["Cache-Control"]
+    viewed = AuditEntry.objects.get(event="dossier.consultation_paper_viewed")
+    assert (viewed.target_id, viewed.actor_id, viewed.new) == (
+        d.code,
+        w.other_counter.pk,
+        {"consultation": c.pk, "file": f.pk, "name": "cccd.jpg"},
+    )
+
+    # Nobody else: the asking agency's own officials use the dossier page; a third agency gets 404.
+    from tinhso.accounts.models import Role
+    from tinhso.accounts.tests import factories as people
+
+    third = people.official(agency_prefix="000.00.35", roles=(Role.COUNTER_OFFICER,))  # xã Đồng Văn
+    for outsider in (logged_in(w.specialist), logged_in(third)):
+        assert outsider.get(f"/backoffice/consultations/{c.pk}/").status_code == 404
+        assert outsider.get(link).status_code == 404
+    assert other.get(f"/backoffice/consultations/{c.pk}/files/{f.pk}/script/").status_code == 404
+    # Once answered, the papers are no longer shared (the page keeps the question and the answer).
+    tr.consult_answer(c, actor=w.other_counter, answer="Đúng nơi ở cũ")
+    page = text(other.get(f"/backoffice/consultations/{c.pk}/"))
+    assert 'data-testid="papers-closed"' in page and link not in page and "Đúng nơi ở cũ" in page
+    assert other.get(link).status_code == 404
+    assert AuditEntry.objects.filter(event="dossier.consultation_paper_viewed").count() == 1
+
+
 def test_a_consultation_of_a_closed_dossier_says_so_when_answered(w: World) -> None:
     from tinhso.dossiers import transitions as tr
     from tinhso.dossiers.tests.test_transitions import in_appraisal

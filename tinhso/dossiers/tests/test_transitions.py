@@ -190,6 +190,35 @@ def test_a_consultation_has_its_own_deadline_and_only_the_consulted_agency_answe
         tr.consult_answer(c, actor=w.other_counter, answer="Lần hai")
 
 
+def test_the_asked_agencys_leaders_are_told_when_the_question_is_asked(w: World) -> None:
+    from tinhso.accounts.models import User
+
+    their_leader = people.official(agency_prefix=OTHER_WARD, roles=(Role.AGENCY_LEADER,))
+    silent_leader = people.official(agency_prefix=OTHER_WARD, roles=(Role.AGENCY_LEADER,))  # no contact
+    User.objects.filter(pk=their_leader.pk).update(phone="0912000001", email="lanhdao@xa-khac.example")
+    User.objects.filter(pk=w.leader.pk).update(phone="0912000002", email="lanhdao@phuong.example")
+    d = in_appraisal(w)
+    c = tr.consult(
+        d,
+        actor=w.specialist,
+        agency=w.other_ward,
+        question="Xác minh nơi ở cũ",
+        days=2,
+        at=at("2026-03-03 09:00"),
+    )
+    told = OutboxMessage.objects.filter(dedupe_key__startswith=f"consultation:asked:{c.pk}:").order_by("pk")
+    # The asked agency's leader, by SMS and e-mail; not the asking agency's, not one without a contact.
+    assert [(m.channel, m.recipient) for m in told] == [
+        ("sms", "0912000001"),
+        ("email", "lanhdao@xa-khac.example"),
+    ]
+    assert not OutboxMessage.objects.filter(dedupe_key__contains=f":{silent_leader.pk}:").exists()
+    email = told[1]
+    assert d.code in email.subject and "09:00 05/03/2026" in email.subject
+    assert w.ward.name in email.body and d.code in email.body and "hạn trả lời 09:00 05/03/2026" in email.body
+    assert email.topic == f"dossier:{d.code}"
+
+
 def test_a_consultation_asks_another_active_agency(w: World) -> None:
     d = in_appraisal(w)
     assert w.ward.parent is not None
