@@ -59,7 +59,8 @@ class _State:
     counters: list[_Counter]
     agency_ids: list[int]
     user_ids: list[int]
-    dossiers_before: int  # of those units, generated history (`fixtures.history_ensure`) and earlier runs
+    dossiers_before: int  # of those units: the generated history (`fixtures.history_ensure`)
+    keys_before: int  # idempotency records of those officers (none: the officers are new to the database)
 
 
 _STATE: dict[str, _State] = {}
@@ -102,7 +103,7 @@ def _bindings(one_ward: bool, after: int = 0) -> Sequence[ProcedureBinding]:
 def setup(name: str, *, one_ward: bool, after: int = 0) -> None:
     from bench.fixtures import bearer_token, catalog_ensure, history_ensure, official_ensure
     from tinhso.accounts.models import Role
-    from tinhso.dossiers.models import Dossier
+    from tinhso.dossiers.models import Dossier, IdempotencyRecord
     from tinhso.procedures.models import RequiredPaper
 
     catalog_ensure()
@@ -128,7 +129,10 @@ def setup(name: str, *, one_ward: bool, after: int = 0) -> None:
         counters.append(_Counter(bearer_token(user, f"bench {name}"), binding.local_code, paper))
     agency_ids = [b.agency_id for b in bindings]
     before = Dossier.objects.filter(agency_id__in=agency_ids).count()
-    _STATE[name] = _State(counters=counters, agency_ids=agency_ids, user_ids=users, dossiers_before=before)
+    keys = IdempotencyRecord.objects.filter(user_id__in=users).count()
+    _STATE[name] = _State(
+        counters=counters, agency_ids=agency_ids, user_ids=users, dossiers_before=before, keys_before=keys
+    )
     names = ", ".join(f"{b.agency.code} {b.agency.name}" for b in bindings)
     print(f"  {name}: {len(counters)} counter officers at {names}", flush=True)
 
@@ -194,7 +198,9 @@ def check(name: str, outcome: Outcome) -> list[Check]:
     answered_twice = len(answered) - len(set(answered))
     dossiers = Dossier.objects.filter(agency_id__in=state.agency_ids)
     created = dossiers.count() - state.dossiers_before
-    keys = IdempotencyRecord.objects.filter(user_id__in=state.user_ids).count()
+    keys = IdempotencyRecord.objects.filter(user_id__in=state.user_ids).count() - state.keys_before
+    # The units and days the run wrote to (the history holds many more, checked with them below).
+    run_days = len({code.rsplit("-", 1)[0] for code in answered})
     known = set(dossiers.filter(code__in=set(answered)).values_list("code", flat=True))
     unknown = len(set(answered) - known)
     with connection.cursor() as cursor:
@@ -226,7 +232,8 @@ def check(name: str, outcome: Outcome) -> list[Check]:
         Check("idempotency keys", keys, f"= 201 answers ({created_answers})", keys == created_answers),
         Check("codes answered twice", answered_twice, "= 0", answered_twice == 0),
         Check("codes not in db", unknown, "= 0", unknown == 0),
-        Check("unit-days", unit_days, "> 0", unit_days > 0),
+        Check("unit-days written", run_days, "> 0", run_days > 0),
+        Check("unit-days checked", unit_days, f"≥ unit-days written ({run_days})", unit_days >= run_days),
         Check("duplicate numbers", duplicate_seqs, "= 0", duplicate_seqs == 0),
         Check("gaps", gaps, "= 0", gaps == 0),
         Check("counter ≠ last no.", counter_mismatch, "= 0", counter_mismatch == 0),

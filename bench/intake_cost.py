@@ -11,7 +11,8 @@ middleware stack (Django's test client, production settings, the bench database)
 
 - **reception**: `POST /api/dossiers` exactly as `dossier_intake` sends it (counter reception, a new
   `Idempotency-Key` each, counter officers of `bench/intake.py`'s next eight communes: a run may hold both
-  benchmarks, and `dossier_intake` counts every dossier of its own communes);
+  benchmarks, and `dossier_intake` counts every dossier its communes gained after its set-up, which this
+  one runs after);
 - **floor**: `POST /bench-floor/write` (`bench/floor_urls.py`, mounted in this process only): the product's
   bearer token check, a JSON body validated by django-ninja, one row inserted in a transaction, a JSON answer.
   No reception can cost less than this;

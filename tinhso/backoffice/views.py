@@ -35,7 +35,7 @@ from tinhso.dossiers import documents, feedback, selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.api import paper_file_response
-from tinhso.dossiers.models import Dossier, DossierStep, PaperFile
+from tinhso.dossiers.models import Consultation, Dossier, DossierStep, PaperFile, applicant_named
 from tinhso.payments import services as payment_services
 from tinhso.procedures.models import ProcedureBinding
 
@@ -156,10 +156,10 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
         if found is not None:
             return redirect("backoffice:dossier", code=found)
         condition = Q(applicant_id_number=query) | Q(code__startswith=query.upper())
-        if len(query) >= SEARCH_MIN:
-            condition |= Q(applicant_name__icontains=query)
-        else:
+        if len(query) < SEARCH_MIN:
             messages.info(request, _("Tìm theo tên: nhập ít nhất %(n)s ký tự.") % {"n": SEARCH_MIN})
+        elif (named := applicant_named(query)) is not None:
+            condition |= named  # by name, diacritics and case aside
         rows = (
             visible.filter(condition)
             .select_related("procedure_version", "holder")
@@ -566,15 +566,20 @@ def consultations_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _consultation(user: User, consultation_id: int) -> Consultation:
+    found = selectors.consultation_get_for_user(user, consultation_id)
+    if found is None:
+        raise Http404
+    return found
+
+
 @official_required
 def consultation_page(request: HttpRequest, consultation_id: int) -> HttpResponse:
     """One consultation asked of the official's agency: the question, the dossier's papers while it is
     open (to give a view on them), the answer or its form. Another agency's is 404."""
     user = _user(request)
-    c = selectors.consultation_get_for_user(user, consultation_id)
-    if c is None:
-        raise Http404
-    shared = selectors.consultation_open(c)
+    c = _consultation(user, consultation_id)
+    shared = dossier_services.consultation_shares_papers(c, user)
     return render(
         request,
         "backoffice/consultation.html",
@@ -583,6 +588,7 @@ def consultation_page(request: HttpRequest, consultation_id: int) -> HttpRespons
             "d": c.dossier,
             "state": selectors.consultation_punctuality(c, timezone.now()),
             "shared": shared,
+            "open": selectors.consultation_open(c),
             "papers": c.dossier.papers.prefetch_related("files") if shared else (),
             "answer_max": ANSWER_MAX,
         },
@@ -593,15 +599,19 @@ def consultation_page(request: HttpRequest, consultation_id: int) -> HttpRespons
 def consultation_file(
     request: HttpRequest, consultation_id: int, file_id: int, kind: str
 ) -> HttpResponseBase:
-    """A file of the consulted dossier's papers, for the asked agency while the consultation is open."""
+    """A file of the consulted dossier's papers, for the asked agency while the consultation is open; each
+    opening audited once the file is open (a HEAD request reads nothing and is not)."""
     user = _user(request)
-    c = selectors.consultation_get_for_user(user, consultation_id)
-    if c is None or kind not in ("original", "rendition"):
+    c = _consultation(user, consultation_id)
+    if kind not in ("original", "rendition"):
         raise Http404
     row = dossier_services.consultation_paper_file(consultation=c, file_id=file_id, actor=user)
     if row is None:
         raise Http404
-    return paper_file_response(row, kind)
+    response = paper_file_response(row, kind)
+    if request.method != "HEAD":
+        dossier_services.consultation_paper_viewed(consultation=c, row=row, kind=kind, actor=user)
+    return response
 
 
 @official_required
@@ -612,13 +622,19 @@ def consultation_answer(request: HttpRequest, consultation_id: int) -> HttpRespo
     if found is None:
         raise Http404
     answer = request.POST.get("answer", "")
+    # Back where the form was: the consultation's own page, or the list.
+    back = (
+        redirect("backoffice:consultation", consultation_id=found.pk)
+        if request.POST.get("from") == "page"
+        else redirect("backoffice:consultations")
+    )
     if len(answer) > ANSWER_MAX:
         messages.error(request, _("Ý kiến dài quá %(n)s ký tự.") % {"n": ANSWER_MAX})
-        return redirect("backoffice:consultations")
+        return back
     try:
         tr.consult_answer(found, actor=user, answer=answer)
     except Refusal as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã gửi ý kiến về hồ sơ %(code)s.") % {"code": found.dossier.code})
-    return redirect("backoffice:consultations")
+    return back

@@ -15,11 +15,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Agency, Role
+from tinhso.core.text import fold
 from tinhso.procedures.models import (
     ChannelRule,
     InternalProcess,
@@ -142,6 +145,21 @@ class DossierCodeCounter(models.Model):
         return f"{self.agency_id} {self.day}: {self.last}"
 
 
+def applicant_named(query: str) -> models.Q | None:
+    """Dossiers whose applicant's name has every word of the query at the start of one of its words,
+    diacritics and case aside ("nguyen thi hang", "Thị Hằng" and "hang" find "Nguyễn Thị Hằng"; "ang"
+    does not); None for a query without a word."""
+    words = fold(query).split()
+    if not words:
+        return None
+    condition = models.Q()
+    for word in words:
+        condition &= models.Q(applicant_name_folded__startswith=word) | models.Q(
+            applicant_name_folded__contains=f" {word}"
+        )
+    return condition
+
+
 class DossierQuerySet(models.QuerySet["Dossier"]):
     def open(self) -> DossierQuerySet:
         return self.filter(status__in=OPEN_STATES)
@@ -169,6 +187,9 @@ class Dossier(models.Model):
     # The applicant (*người nộp hồ sơ* / *chủ hồ sơ*).
     applicant_kind = models.CharField(max_length=10, choices=ApplicantKind.choices, default="citizen")
     applicant_name = models.CharField(_("họ tên / tên tổ chức"), max_length=200)
+    # The search copy of the name (core.text.fold: "nguyen thi hang" finds "Nguyễn Thị Hằng"), kept in step
+    # by `save` and set by whatever writes rows without it (transitions._new_dossier, the volume generator).
+    applicant_name_folded = models.CharField(max_length=200, blank=True, default="", editable=False)
     applicant_id_number = models.CharField(_("số định danh / mã số thuế"), max_length=20, blank=True)
     applicant_phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
@@ -241,6 +262,13 @@ class Dossier(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.applicant_name_folded = fold(self.applicant_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "applicant_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "applicant_name_folded"}
+        super().save(*args, **kwargs)
 
     @property
     def national_status(self) -> int:

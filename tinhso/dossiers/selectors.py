@@ -413,7 +413,14 @@ def consultations_for(user: User, *, answered: bool = False) -> QuerySet[Consult
 def consultation_get_for_user(user: User, pk: int) -> Consultation | None:
     """A consultation the official may answer, in whatever state — the transition says why it cannot be
     answered any more (answered already, the dossier closed) — or None."""
-    return _asked_of(user).filter(pk=pk).first()
+    related = (
+        "dossier__agency",
+        "dossier__procedure",
+        "dossier__procedure_version",
+        "asked_by",
+        "answered_by",
+    )
+    return _asked_of(user).select_related(*related).filter(pk=pk).first()
 
 
 def consultation_open(c: Consultation) -> bool:

@@ -164,25 +164,44 @@ def paper_file_add(*, paper: DossierPaper, upload: Any, name: str, actor: User) 
     return row
 
 
-def consultation_paper_file(*, consultation: Consultation, file_id: int, actor: User) -> PaperFile | None:
-    """A file of the consulted dossier's papers, for an official of the asked agency (the caller has found
-    the consultation through `selectors.consultation_get_for_user`) while the consultation is open — the
-    agency gives its view on the papers, ND 61 Art. 19(2) — else None. Each opening is audited: another
-    agency has read a citizen's papers (personal data, ND 13/2023)."""
+# Who of the asked agency sees the papers: those who handle dossiers (not a catalog's administrators).
+CONSULTATION_READERS = (Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.AGENCY_LEADER)
+
+
+def consultation_shares_papers(consultation: Consultation, actor: User) -> bool:
+    """Whether the official (of the asked agency: the caller found the consultation through
+    `selectors.consultation_get_for_user`) sees the consulted dossier's papers now: while the consultation
+    is open — the agency gives its view on them, ND 61 Art. 19(2) — and to those who handle dossiers."""
     from tinhso.dossiers.selectors import consultation_open
 
-    if not consultation_open(consultation):
+    return consultation_open(consultation) and actor.has_role(*CONSULTATION_READERS)
+
+
+def consultation_paper_file(*, consultation: Consultation, file_id: int, actor: User) -> PaperFile | None:
+    """A file of the consulted dossier's papers, when the official sees them (`consultation_shares_papers`),
+    else None."""
+    if not consultation_shares_papers(consultation, actor):
         return None
-    row = PaperFile.objects.filter(pk=file_id, paper__dossier_id=consultation.dossier_id).first()
-    if row is None:
-        return None
+    return PaperFile.objects.filter(pk=file_id, paper__dossier_id=consultation.dossier_id).first()
+
+
+def consultation_paper_viewed(*, consultation: Consultation, row: PaperFile, kind: str, actor: User) -> None:
+    """Audit one opening of a consulted dossier's file: another agency has read a citizen's papers
+    (personal data, ND 13/2023). Under the dossier's agency, as every `dossier.*` entry; the reader's
+    agency in the entry."""
+    d = consultation.dossier
     audit_record(
         event="dossier.consultation_paper_viewed",
         target_type="dossiers.dossier",
-        target_id=consultation.dossier.code,
+        target_id=d.code,
         actor_id=actor.pk,
         actor_label=actor.get_username(),
-        agency_code=actor.agency.code if actor.agency else "",
-        new={"consultation": consultation.pk, "file": row.pk, "name": row.original_name[:200]},
+        agency_code=d.agency.code,
+        new={
+            "consultation": consultation.pk,
+            "file": row.pk,
+            "name": row.original_name[:200],
+            "kind": kind,
+            "reader_agency": actor.agency.code if actor.agency else "",
+        },
     )
-    return row

@@ -43,6 +43,7 @@ from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_batch, audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.errors import Refusal
+from tinhso.core.text import fold
 from tinhso.core.working_time import extension_last_day
 from tinhso.dossiers import fees
 from tinhso.dossiers.documents import render_result
@@ -612,6 +613,7 @@ def _new_dossier(
         revision=0,  # the submit event makes it 1
         applicant_kind=applicant.kind,
         applicant_name=name[:200],
+        applicant_name_folded=fold(name[:200]),
         applicant_id_number=applicant.id_number.strip(),
         applicant_phone=applicant.phone.strip(),
         applicant_email=applicant.email.strip(),
@@ -1263,6 +1265,8 @@ def consult(
     c = Consultation.objects.create(
         dossier=d, agency=agency, question=question, asked_by=actor, asked_at=at, due_at=due.due
     )
+    # Before `_record`, whose audit entry is this transaction's last write (it holds the chain's head).
+    messages_enqueue(_consultation_messages(c, d))
     _record(
         d,
         action="consult",
@@ -1278,8 +1282,11 @@ def consult(
             "deadline": due.as_record(),
         },
     )
-    messages_enqueue(_consultation_messages(c, d))
     return c
+
+
+def _shortened(name: str, limit: int) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 def _consultation_messages(c: Consultation, d: Dossier) -> list[dict[str, str]]:
@@ -1295,10 +1302,16 @@ def _consultation_messages(c: Consultation, d: Dossier) -> list[dict[str, str]]:
     )
     assert d.agency is not None
     due = f"{timezone.localtime(c.due_at):%H:%M %d/%m/%Y}"
-    text = (
-        f"{d.agency.name} hỏi ý kiến cơ quan về hồ sơ {d.code} ({d.procedure_version.name[:60]}), "
-        f"hạn trả lời {due}. Xem giấy tờ và trả lời tại mục Yêu cầu lấy ý kiến."
-    )
+
+    def text(*, sms: bool) -> str:  # the SMS with both names shortened, the e-mail with them whole
+        asking, procedure = d.agency.name, d.procedure_version.name
+        if sms:
+            asking, procedure = _shortened(asking, 60), _shortened(procedure, 60)
+        return (
+            f"{asking} hỏi ý kiến cơ quan về hồ sơ {d.code} ({procedure}), hạn trả lời {due}. "
+            "Xem giấy tờ và trả lời tại mục Yêu cầu lấy ý kiến."
+        )
+
     topic = f"dossier:{d.code}"
     out: list[dict[str, str]] = []
     for user in leaders:
@@ -1306,7 +1319,7 @@ def _consultation_messages(c: Consultation, d: Dossier) -> list[dict[str, str]]:
             {
                 "channel": "sms",
                 "recipient": user.phone or "",
-                "body": text,
+                "body": text(sms=True),
                 "dedupe_key": f"consultation:asked:{c.pk}:{user.pk}:sms",
                 "topic": topic,
             }
@@ -1316,7 +1329,7 @@ def _consultation_messages(c: Consultation, d: Dossier) -> list[dict[str, str]]:
                 "channel": "email",
                 "recipient": user.email or "",
                 "subject": f"Lấy ý kiến về hồ sơ {d.code}: hạn trả lời {due}",
-                "body": text,
+                "body": text(sms=False),
                 "dedupe_key": f"consultation:asked:{c.pk}:{user.pk}:email",
                 "topic": topic,
             }

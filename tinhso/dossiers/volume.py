@@ -1192,6 +1192,7 @@ class _Life:
             self.revision,
             "citizen",  # applicant_kind
             person.name,
+            fold(person.name),  # applicant_name_folded
             person.id_number,
             person.phone,
             person.email,
@@ -1418,6 +1419,7 @@ DOSSIER_COLUMNS = [
     "revision",
     "applicant_kind",
     "applicant_name",
+    "applicant_name_folded",
     "applicant_id_number",
     "applicant_phone",
     "applicant_email",

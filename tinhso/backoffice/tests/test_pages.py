@@ -268,6 +268,11 @@ def test_an_official_finds_any_dossier_of_the_unit_by_code_id_number_or_name(w: 
     assert d.code in by_id and done.code in by_id  # a withdrawn dossier is in no worklist, but is found
     by_name = text(c.get("/backoffice/", {"q": "thị hằng"}))
     assert d.code in by_name and "Kết quả tìm" in by_name
+    # Without diacritics, in any case, the words in any order; a word must start a word of the name.
+    for typed in ("thi hang", "HANG THI", "Nguyen  Thi", "nguyễn hang"):
+        assert d.code in text(c.get("/backoffice/", {"q": typed})), typed
+    for typed in ("ang", "thi hung", "nguyenthi"):
+        assert d.code not in text(c.get("/backoffice/", {"q": typed})), typed
     short = text(c.get("/backoffice/", {"q": "Hă"}, follow=True))
     assert "ít nhất 3 ký tự" in short and d.code not in short
     # Another ward's dossiers are not found, not even by their exact code.
@@ -296,6 +301,8 @@ def test_the_asked_agency_sees_the_dossiers_papers_while_the_consultation_is_ope
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
+    from tinhso.accounts.models import Role
+    from tinhso.accounts.tests import factories as people
     from tinhso.core.models import AuditEntry
     from tinhso.dossiers import services as dossier_services
     from tinhso.dossiers import transitions as tr
@@ -321,23 +328,44 @@ def test_the_asked_agency_sees_the_dossiers_papers_while_the_consultation_is_ope
     assert pdf["Content-Type"] == "application/pdf" and b"".join(pdf.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
     assert "no-store" in pdf["Cache-Control"]
     viewed = AuditEntry.objects.get(event="dossier.consultation_paper_viewed")
-    assert (viewed.target_id, viewed.actor_id, viewed.new) == (
+    assert (viewed.target_id, viewed.agency_code, viewed.actor_id, viewed.new) == (
         d.code,
+        w.ward.code,  # under the dossier's agency; the reader's in the entry
         w.other_counter.pk,
-        {"consultation": c.pk, "file": f.pk, "name": "cccd.jpg"},
+        {
+            "consultation": c.pk,
+            "file": f.pk,
+            "name": "cccd.jpg",
+            "kind": "rendition",
+            "reader_agency": w.other_ward.code,
+        },
     )
 
     # Nobody else: the asking agency's own officials use the dossier page; a third agency gets 404.
-    from tinhso.accounts.models import Role
-    from tinhso.accounts.tests import factories as people
-
     third = people.official(agency_prefix="000.00.35", roles=(Role.COUNTER_OFFICER,))  # xã Đồng Văn
     for outsider in (logged_in(w.specialist), logged_in(third)):
         assert outsider.get(f"/backoffice/consultations/{c.pk}/").status_code == 404
         assert outsider.get(link).status_code == 404
     assert other.get(f"/backoffice/consultations/{c.pk}/files/{f.pk}/script/").status_code == 404
-    # Once answered, the papers are no longer shared (the page keeps the question and the answer).
-    tr.consult_answer(c, actor=w.other_counter, answer="Đúng nơi ở cũ")
+    # Not another dossier's file through this consultation; not the papers for a catalog administrator.
+    elsewhere = w.received(when="2026-03-02 10:00")
+    g = dossier_services.paper_file_add(
+        paper=elsewhere.papers.get(),
+        upload=SimpleUploadedFile("khac.jpg", photo.getvalue()),
+        name="khac.jpg",
+        actor=w.counter,
+    )
+    assert other.get(f"/backoffice/consultations/{c.pk}/files/{g.pk}/rendition/").status_code == 404
+    admin = logged_in(people.official(agency_prefix="000.00.31", roles=(Role.CATALOG_ADMIN,)))
+    admin_page = text(admin.get(f"/backoffice/consultations/{c.pk}/"))
+    assert 'data-testid="papers-closed"' in admin_page and d.applicant_name not in admin_page
+    assert admin.get(link).status_code == 404
+    assert AuditEntry.objects.filter(event="dossier.consultation_paper_viewed").count() == 1
+    # Answered from its page, back on it; then the papers are no longer shared (question and answer stay).
+    done = other.post(
+        f"/backoffice/consultations/{c.pk}/answer/", {"answer": "Đúng nơi ở cũ", "from": "page"}
+    )
+    assert done.status_code == 302 and done["Location"] == f"/backoffice/consultations/{c.pk}/"
     page = text(other.get(f"/backoffice/consultations/{c.pk}/"))
     assert 'data-testid="papers-closed"' in page and link not in page and "Đúng nơi ở cũ" in page
     assert other.get(link).status_code == 404

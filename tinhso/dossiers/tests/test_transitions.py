@@ -190,6 +190,14 @@ def test_a_consultation_has_its_own_deadline_and_only_the_consulted_agency_answe
         tr.consult_answer(c, actor=w.other_counter, answer="Lần hai")
 
 
+def test_the_applicants_name_is_kept_folded_for_the_search(w: World) -> None:
+    d = w.received(when="2026-03-02 09:00")  # written by hand-built statements (core.rows), not `save`
+    assert Dossier.objects.get(pk=d.pk).applicant_name_folded == "nguyen thi hang"
+    d.applicant_name = "Đặng Văn Đức"  # a correction through the ORM keeps the copy in step
+    d.save(update_fields=["applicant_name"])
+    assert Dossier.objects.get(pk=d.pk).applicant_name_folded == "dang van duc"
+
+
 def test_the_asked_agencys_leaders_are_told_when_the_question_is_asked(w: World) -> None:
     from tinhso.accounts.models import User
 
@@ -197,6 +205,8 @@ def test_the_asked_agencys_leaders_are_told_when_the_question_is_asked(w: World)
     silent_leader = people.official(agency_prefix=OTHER_WARD, roles=(Role.AGENCY_LEADER,))  # no contact
     User.objects.filter(pk=their_leader.pk).update(phone="0912000001", email="lanhdao@xa-khac.example")
     User.objects.filter(pk=w.leader.pk).update(phone="0912000002", email="lanhdao@phuong.example")
+    # The asked agency's counter officer answers too, but is not a leader: not told (the leaders hand it on).
+    User.objects.filter(pk=w.other_counter.pk).update(phone="0912000003", email="motcua@xa-khac.example")
     d = in_appraisal(w)
     c = tr.consult(
         d,
@@ -213,6 +223,9 @@ def test_the_asked_agencys_leaders_are_told_when_the_question_is_asked(w: World)
         ("email", "lanhdao@xa-khac.example"),
     ]
     assert not OutboxMessage.objects.filter(dedupe_key__contains=f":{silent_leader.pk}:").exists()
+    assert not OutboxMessage.objects.filter(recipient__in=["0912000002", "0912000003"]).exists()
+    sms = told[0]
+    assert sms.body.startswith(f"{w.ward.name} hỏi ý kiến cơ quan về hồ sơ {d.code}")
     email = told[1]
     assert d.code in email.subject and "09:00 05/03/2026" in email.subject
     assert w.ward.name in email.body and d.code in email.body and "hạn trả lời 09:00 05/03/2026" in email.body

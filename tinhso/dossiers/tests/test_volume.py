@@ -25,6 +25,7 @@ from tinhso.accounts.models import User
 from tinhso.core import working_time as wt
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.models import AuditEntry
+from tinhso.core.text import fold
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import (
     NATIONAL_STATUS,
@@ -95,6 +96,9 @@ def test_generating_300_gives_300_dossiers_with_unique_gap_free_codes_per_unit_a
         )
         assert times == sorted(times)
     assert summary.steps == DossierStep.objects.count() and summary.events == DossierEvent.objects.count()
+    # The name's search copy is written with the row (COPY bypasses `save`).
+    names = Dossier.objects.values_list("applicant_name", "applicant_name_folded")
+    assert all(folded == fold(name) and folded for name, folded in names)
 
 
 def test_the_counters_hold_each_days_last_number_so_the_next_submit_continues_it(w: World) -> None:
@@ -351,6 +355,7 @@ DOSSIER_FIELDS = [
     "procedure_version_id",
     "process_id",
     "summary",
+    "applicant_name_folded",  # the search copy, as the transitions write it
 ]
 STEP_FIELDS = [
     "order",
