@@ -59,7 +59,7 @@ class _State:
     counters: list[_Counter]
     agency_ids: list[int]
     user_ids: list[int]
-    dossiers_before: int  # of those units: the generated history (`fixtures.history_ensure`)
+    dossiers_before: int  # of those units at set-up: the generated history (`fixtures.history_ensure`)
     keys_before: int  # idempotency records of those officers (none: the officers are new to the database)
 
 
@@ -224,7 +224,7 @@ def check(name: str, outcome: Outcome) -> list[Check]:
             """,  # noqa: S608 — table names from the models, values as parameters
             [state.agency_ids],
         )
-        unit_days, duplicate_seqs, gaps, counter_mismatch = (int(v) for v in cursor.fetchone())
+        _days, duplicate_seqs, gaps, counter_mismatch = (int(v) for v in cursor.fetchone())
     return [
         Check("201 answers", created_answers, "> 0", created_answers > 0),
         Check("other answers", other_answers, "= 0", other_answers == 0),
@@ -233,7 +233,6 @@ def check(name: str, outcome: Outcome) -> list[Check]:
         Check("codes answered twice", answered_twice, "= 0", answered_twice == 0),
         Check("codes not in db", unknown, "= 0", unknown == 0),
         Check("unit-days written", run_days, "> 0", run_days > 0),
-        Check("unit-days checked", unit_days, f"≥ unit-days written ({run_days})", unit_days >= run_days),
         Check("duplicate numbers", duplicate_seqs, "= 0", duplicate_seqs == 0),
         Check("gaps", gaps, "= 0", gaps == 0),
         Check("counter ≠ last no.", counter_mismatch, "= 0", counter_mismatch == 0),

@@ -20,7 +20,11 @@ DOSSIERS = 1_000_000
 SEED = 4  # generate-dossiers --seed
 ROOT = Path(__file__).resolve().parent.parent
 # What the data depends on, besides the count and the seed: the generator and the dossiers' schema.
-GENERATOR_FILES = ("tinhso/dossiers/volume.py", "tinhso/dossiers/management/commands/generate_dossiers.py")
+GENERATOR_FILES = (
+    "tinhso/dossiers/volume.py",
+    "tinhso/dossiers/management/commands/generate_dossiers.py",
+    "tinhso/core/text.py",  # the names' search copy (fold_name)
+)
 MIGRATIONS = "tinhso/dossiers/migrations"
 
 

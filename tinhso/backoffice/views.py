@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import Agency, Role, User
@@ -562,6 +562,7 @@ def consultations_page(request: HttpRequest) -> HttpResponse:
             "answered": answered,
             "page_keep": "show=answered&" if answered else "",
             "open_count": selectors.consultations_for(user).count(),
+            "may_answer": user.has_role(*tr.CONSULTATION_ANSWERERS),
         },
     )
 
@@ -588,7 +589,9 @@ def consultation_page(request: HttpRequest, consultation_id: int) -> HttpRespons
             "d": c.dossier,
             "state": selectors.consultation_punctuality(c, timezone.now()),
             "shared": shared,
+            # The form for those who may answer (tr.consult_answer): the same who see the papers.
             "open": selectors.consultation_open(c),
+            "may_answer": selectors.consultation_open(c) and user.has_role(*tr.CONSULTATION_ANSWERERS),
             "papers": c.dossier.papers.prefetch_related("files") if shared else (),
             "answer_max": ANSWER_MAX,
         },
@@ -596,6 +599,7 @@ def consultation_page(request: HttpRequest, consultation_id: int) -> HttpRespons
 
 
 @official_required
+@require_safe
 def consultation_file(
     request: HttpRequest, consultation_id: int, file_id: int, kind: str
 ) -> HttpResponseBase:

@@ -25,3 +25,32 @@ def fold(text: str) -> str:
 def fold_words(query: str) -> list[str]:
     """The folded words of a search query, punctuation removed."""
     return [w for w in re.split(r"[^\w.]+", fold(query)) if w]
+
+
+def fold_name(name: str, limit: int = 200) -> str:
+    """The search copy of a person's or an organisation's name: its folded words (`fold_words`), one
+    space apart, at most `limit` characters (folding can lengthen a name)."""
+    return " ".join(fold_words(name))[:limit]
+
+
+# A refusal is written "Tiếng Việt. / English." (STYLE.md): both halves for the API's clients and the logs.
+# A page shows the half of its language. The separator is a " / " after the end of a sentence, followed
+# by a half written in English (mostly ASCII letters), not a "/" inside a sentence ("Nộp / tiếp nhận").
+_HALVES = re.compile(r"(?<=[.?!)”»]) / (?=[A-Z0-9“(\"'])")
+
+
+def _ascii_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ch.isascii() for ch in letters) / len(letters) if letters else 1.0
+
+
+def in_language(message: str, language: str | None) -> str:
+    """The Vietnamese or the English half of a bilingual message, by `language` ("vi…" or "en…");
+    any other message, or another language, as it is."""
+    if not language or not language.startswith(("vi", "en")) or " / " not in message:
+        return message
+    for found in _HALVES.finditer(message):
+        vietnamese, english = message[: found.start()], message[found.end() :]
+        if _ascii_share(english) >= 0.9 and _ascii_share(vietnamese) < 0.9:
+            return vietnamese if language.startswith("vi") else english
+    return message

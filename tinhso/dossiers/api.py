@@ -41,6 +41,7 @@ from tinhso.dossiers.models import (
 from tinhso.dossiers.schemas import (
     ActionIn,
     ConsultationAnswerIn,
+    ConsultationDetailOut,
     ConsultationListOut,
     ConsultationOut,
     DossierCreateIn,
@@ -469,6 +470,68 @@ def consultation_list(request: HttpRequest, params: Query[ConsultationParams]) -
     }
 
 
+def _consultation(user: User, consultation_id: int) -> Consultation:
+    found = selectors.consultation_get_for_user(user, consultation_id)
+    if found is None:  # not asked of this agency (answered or closed: the transition says so, 409)
+        raise HttpError(404, "Không có yêu cầu lấy ý kiến này / no such consultation")
+    return found
+
+
+@router.get(
+    "/consultations/{consultation_id}",
+    response={200: ConsultationDetailOut, **ERRORS},
+    summary="Một yêu cầu lấy ý kiến, với giấy tờ của hồ sơ / One consultation, with the dossier's papers",
+    description="The papers (and the applicant's name) while the consultation is open, to the officials "
+    "who may answer it; each file at `url` (the PDF rendition) or `url` with `original` for `rendition`.",
+)
+def consultation_detail(request: HttpRequest, consultation_id: int) -> Any:
+    user = _user(request)
+    c = _consultation(user, consultation_id)
+    shared = services.consultation_shares_papers(c, user)
+    papers = list(c.dossier.papers.prefetch_related("files")) if shared else []
+    base = f"/api/consultations/{c.pk}/files"
+    return {
+        **consultation_payload(c),
+        "papers_shared": shared,
+        "applicant_name": c.dossier.applicant_name if shared else "",
+        "papers": [
+            {
+                "name": p.name,
+                "kind": p.kind,
+                "quantity": p.quantity,
+                "provided": p.provided,
+                "files": [
+                    {
+                        "id": f.pk,
+                        "name": f.original_name,
+                        "content_type": f.content_type,
+                        "pages": f.pages,
+                        "url": f"{base}/{f.pk}/rendition",
+                    }
+                    for f in p.files.all()
+                ],
+            }
+            for p in papers
+        ],
+    }
+
+
+@router.get(
+    "/consultations/{consultation_id}/files/{file_id}/{kind}",
+    response={200: None, **ERRORS},
+    summary="Tải tệp giấy tờ của hồ sơ được hỏi ý kiến / Download a consulted dossier's file",
+)
+def consultation_file(request: HttpRequest, consultation_id: int, file_id: int, kind: str) -> Any:
+    user = _user(request)
+    c = _consultation(user, consultation_id)
+    row = services.consultation_paper_file(consultation=c, file_id=file_id, actor=user)
+    if row is None or kind not in ("original", "rendition"):
+        raise HttpError(404, "Không có tệp này / no such file")
+    response = paper_file_response(row, kind)
+    services.consultation_paper_viewed(consultation=c, row=row, kind=kind, actor=user)
+    return response
+
+
 @router.post(
     "/consultations/{consultation_id}/answer",
     response={200: ConsultationOut, **ERRORS},
@@ -476,9 +539,7 @@ def consultation_list(request: HttpRequest, params: Query[ConsultationParams]) -
 )
 def consultation_answer(request: HttpRequest, consultation_id: int, body: ConsultationAnswerIn) -> Any:
     user = _user(request)
-    found = selectors.consultation_get_for_user(user, consultation_id)
-    if found is None:  # not asked of this agency (answered or closed: the transition says so, 409)
-        raise HttpError(404, "Không có yêu cầu lấy ý kiến này / no such consultation")
+    found = _consultation(user, consultation_id)
     try:
         c = tr.consult_answer(found, actor=user, answer=body.answer)
     except Refusal as exc:

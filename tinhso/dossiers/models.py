@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Agency, Role
-from tinhso.core.text import fold
+from tinhso.core.text import fold_name, fold_words
 from tinhso.procedures.models import (
     ChannelRule,
     InternalProcess,
@@ -148,9 +148,9 @@ class DossierCodeCounter(models.Model):
 def applicant_named(query: str) -> models.Q | None:
     """Dossiers whose applicant's name has every word of the query at the start of one of its words,
     diacritics and case aside ("nguyen thi hang", "Thị Hằng" and "hang" find "Nguyễn Thị Hằng"; "ang"
-    does not); None for a query without a word."""
-    words = fold(query).split()
-    if not words:
+    does not; punctuation aside); None for a query without a word of two letters or more."""
+    words = fold_words(query)
+    if not any(len(word) >= 2 for word in words):  # one-letter words alone would match nearly every name
         return None
     condition = models.Q()
     for word in words:
@@ -263,12 +263,13 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.applicant_name_folded = fold(self.applicant_name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "applicant_name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "applicant_name_folded"}
-        super().save(*args, **kwargs)
+    def save(self, *args: Any, update_fields: Any = None, **kwargs: Any) -> None:
+        fields = None if update_fields is None else set(update_fields)
+        if fields is None or "applicant_name" in fields:
+            self.applicant_name_folded = fold_name(self.applicant_name)
+            if fields is not None:
+                fields.add("applicant_name_folded")
+        super().save(*args, update_fields=fields, **kwargs)
 
     @property
     def national_status(self) -> int:

@@ -184,6 +184,29 @@ class ConsultationOut(Schema):
     punctuality: str  # answered: early | on_time | late (against `due_at`); open: pending | overdue
 
 
+class ConsultationFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    pages: int | None
+    url: str  # the PDF rendition; `…/original` for the file as received
+
+
+class ConsultationPaperOut(Schema):
+    name: str
+    kind: str
+    quantity: int
+    provided: bool
+    files: list[ConsultationFileOut]
+
+
+class ConsultationDetailOut(ConsultationOut):
+    # The dossier's papers, while the consultation is open and to its answerers (else empty, and false).
+    papers_shared: bool
+    applicant_name: str  # with the papers only; else empty
+    papers: list[ConsultationPaperOut]
+
+
 class ConsultationListOut(Schema):
     state: Literal["open", "answered"]
     items: list[ConsultationOut]

@@ -17,7 +17,12 @@ from tinhso.core.audit import audit_batch, audit_record
 from tinhso.core.errors import Refusal
 from tinhso.core.files import check_upload, pdf_rendition
 from tinhso.dossiers.models import Consultation, Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
-from tinhso.dossiers.transitions import DossierConflict, DossierForbidden, DossierRuleError
+from tinhso.dossiers.transitions import (
+    CONSULTATION_ANSWERERS,
+    DossierConflict,
+    DossierForbidden,
+    DossierRuleError,
+)
 
 MAX_KEY_LENGTH = 100
 
@@ -164,17 +169,13 @@ def paper_file_add(*, paper: DossierPaper, upload: Any, name: str, actor: User) 
     return row
 
 
-# Who of the asked agency sees the papers: those who handle dossiers (not a catalog's administrators).
-CONSULTATION_READERS = (Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.AGENCY_LEADER)
-
-
 def consultation_shares_papers(consultation: Consultation, actor: User) -> bool:
     """Whether the official (of the asked agency: the caller found the consultation through
     `selectors.consultation_get_for_user`) sees the consulted dossier's papers now: while the consultation
     is open — the agency gives its view on them, ND 61 Art. 19(2) — and to those who handle dossiers."""
     from tinhso.dossiers.selectors import consultation_open
 
-    return consultation_open(consultation) and actor.has_role(*CONSULTATION_READERS)
+    return consultation_open(consultation) and actor.has_role(*CONSULTATION_ANSWERERS)
 
 
 def consultation_paper_file(*, consultation: Consultation, file_id: int, actor: User) -> PaperFile | None:

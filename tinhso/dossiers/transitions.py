@@ -43,7 +43,7 @@ from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_batch, audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.errors import Refusal
-from tinhso.core.text import fold
+from tinhso.core.text import fold_name
 from tinhso.core.working_time import extension_last_day
 from tinhso.dossiers import fees
 from tinhso.dossiers.documents import render_result
@@ -613,7 +613,7 @@ def _new_dossier(
         revision=0,  # the submit event makes it 1
         applicant_kind=applicant.kind,
         applicant_name=name[:200],
-        applicant_name_folded=fold(name[:200]),
+        applicant_name_folded=fold_name(name[:200]),
         applicant_id_number=applicant.id_number.strip(),
         applicant_phone=applicant.phone.strip(),
         applicant_email=applicant.email.strip(),
@@ -1337,6 +1337,10 @@ def _consultation_messages(c: Consultation, d: Dossier) -> list[dict[str, str]]:
     return out
 
 
+# Who of the asked agency answers a consultation, and sees the dossier's papers meanwhile.
+CONSULTATION_ANSWERERS = (Role.COUNTER_OFFICER, Role.SPECIALIST, Role.DEPARTMENT_HEAD, Role.AGENCY_LEADER)
+
+
 @transaction.atomic
 def consult_answer(
     consultation: Consultation | int, *, actor: User, answer: str, at: dt.datetime | None = None
@@ -1345,7 +1349,9 @@ def consult_answer(
     pk = consultation.pk if isinstance(consultation, Consultation) else consultation
     c = Consultation.objects.select_for_update().select_related("agency").get(pk=pk)
     d = _lock(c.dossier_id, None)
-    if not _in_agency(actor, c.agency) or not actor.roles:  # a role: not a rating kiosk's account
+    # Its officials who handle dossiers (not a rating kiosk's account, nor a catalog's administrator): those
+    # who see the papers the answer is about (services.consultation_shares_papers).
+    if not _in_agency(actor, c.agency) or not actor.has_role(*CONSULTATION_ANSWERERS):
         raise DossierForbidden(_("Chỉ cơ quan được hỏi mới trả lời. / Only the consulted agency answers."))
     if d.status in CONSULTATION_CLOSED:
         raise DossierConflict(

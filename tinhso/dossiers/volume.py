@@ -79,7 +79,7 @@ from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_record
 from tinhso.core.calendar import office_hours, paper_cutoff, work_calendar
 from tinhso.core.rows import key_block_lock_sql
-from tinhso.core.text import fold
+from tinhso.core.text import fold, fold_name
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import (
     NATIONAL_STATUS,
@@ -1192,7 +1192,7 @@ class _Life:
             self.revision,
             "citizen",  # applicant_kind
             person.name,
-            fold(person.name),  # applicant_name_folded
+            fold_name(person.name),  # applicant_name_folded
             person.id_number,
             person.phone,
             person.email,

@@ -256,6 +256,24 @@ def test_another_agency_is_consulted_from_the_dossier_page_and_answers_from_its_
     assert "Đúng nơi ở cũ" in asked and "Chưa trả lời" not in asked
 
 
+def test_a_refusal_is_shown_in_the_pages_language_only(w: World) -> None:
+    """Refusals are written "Tiếng Việt. / English."; a page shows the half of its language."""
+    from django.conf import settings
+
+    from tinhso.dossiers.tests.test_transitions import in_appraisal
+
+    d = in_appraisal(w)
+    # Its own agency: the transition refuses (tr.consult), in both languages.
+    form = {"expected_revision": d.revision, "agency": w.ward.code, "question": "Xác minh", "days": "2"}
+    url = f"/backoffice/dossiers/{d.code}/actions/consult/"
+    specialist = logged_in(w.specialist)
+    vi = text(specialist.post(url, form, follow=True))
+    assert "Chọn một cơ quan khác" in vi and "Consult another agency" not in vi
+    specialist.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = text(specialist.post(url, form, follow=True))
+    assert "Consult another agency" in en and "Chọn một cơ quan khác" not in en
+
+
 def test_an_official_finds_any_dossier_of_the_unit_by_code_id_number_or_name(w: World) -> None:
     from tinhso.dossiers import transitions as tr
 
@@ -269,9 +287,9 @@ def test_an_official_finds_any_dossier_of_the_unit_by_code_id_number_or_name(w: 
     by_name = text(c.get("/backoffice/", {"q": "thị hằng"}))
     assert d.code in by_name and "Kết quả tìm" in by_name
     # Without diacritics, in any case, the words in any order; a word must start a word of the name.
-    for typed in ("thi hang", "HANG THI", "Nguyen  Thi", "nguyễn hang"):
+    for typed in ("thi hang", "HANG THI", "Nguyen  Thi", "nguyễn hang", "Hằng,", "(thị) hằng"):
         assert d.code in text(c.get("/backoffice/", {"q": typed})), typed
-    for typed in ("ang", "thi hung", "nguyenthi"):
+    for typed in ("ang", "thi hung", "nguyenthi", "n t h"):  # one-letter words alone: no name search
         assert d.code not in text(c.get("/backoffice/", {"q": typed})), typed
     short = text(c.get("/backoffice/", {"q": "Hă"}, follow=True))
     assert "ít nhất 3 ký tự" in short and d.code not in short
@@ -306,6 +324,7 @@ def test_the_asked_agency_sees_the_dossiers_papers_while_the_consultation_is_ope
     from tinhso.core.models import AuditEntry
     from tinhso.dossiers import services as dossier_services
     from tinhso.dossiers import transitions as tr
+    from tinhso.dossiers.models import Consultation
     from tinhso.dossiers.tests.test_transitions import in_appraisal
 
     d = in_appraisal(w)
@@ -359,6 +378,13 @@ def test_the_asked_agency_sees_the_dossiers_papers_while_the_consultation_is_ope
     admin = logged_in(people.official(agency_prefix="000.00.31", roles=(Role.CATALOG_ADMIN,)))
     admin_page = text(admin.get(f"/backoffice/consultations/{c.pk}/"))
     assert 'data-testid="papers-closed"' in admin_page and d.applicant_name not in admin_page
+    assert 'data-testid="answer-form"' not in admin_page  # nor answers what it cannot see
+    assert (
+        admin.post(f"/backoffice/consultations/{c.pk}/answer/", {"answer": "x"}, follow=True).status_code
+        == 200
+    )
+    assert Consultation.objects.get(pk=c.pk).answered_at is None
+    assert other.post(link).status_code == 405  # a file is read, not posted to
     assert admin.get(link).status_code == 404
     assert AuditEntry.objects.filter(event="dossier.consultation_paper_viewed").count() == 1
     # Answered from its page, back on it; then the papers are no longer shared (question and answer stay).

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 from pypdf import PdfReader
 
 from tinhso.accounts.api_auth import api_token_create, token_auth
@@ -18,6 +19,7 @@ from tinhso.accounts.models import Role, User
 from tinhso.accounts.tests import factories as people
 from tinhso.core.audit import audit_verify
 from tinhso.core.models import AuditEntry
+from tinhso.dossiers import services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, DossierCodeCounter, IdempotencyRecord, Status
 from tinhso.dossiers.tests.factories import World, at
@@ -332,6 +334,24 @@ def test_the_consulted_agency_lists_and_answers_its_consultations_over_the_api(
     assert item["punctuality"] == "overdue"  # due 5/3/2026, long past
     assert client.get("/api/consultations", headers=bearer(w.specialist)).json()["count"] == 0
     assert client.get("/api/consultations?state=nope", headers=theirs).status_code == 400
+    # The consultation with the dossier's papers while it is open: each file opened is audited.
+    detail = client.get(f"/api/consultations/{c.pk}", headers=theirs).json()
+    assert (detail["papers_shared"], detail["applicant_name"]) == (True, "Nguyễn Thị Hằng")
+    assert [p["name"] for p in detail["papers"]] == [p.name for p in d.papers.all()]
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 240), (230, 230, 220)).save(photo, "JPEG")
+    f = services.paper_file_add(
+        paper=d.papers.get(), upload=photo.getvalue(), name="cccd.jpg", actor=w.specialist
+    )
+    (listed_file,) = client.get(f"/api/consultations/{c.pk}", headers=theirs).json()["papers"][0]["files"]
+    assert listed_file["url"] == f"/api/consultations/{c.pk}/files/{f.pk}/rendition"
+    pdf = client.get(listed_file["url"], headers=theirs)
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    viewed = AuditEntry.objects.get(event="dossier.consultation_paper_viewed")
+    assert (viewed.target_id, viewed.new["file"], viewed.new["kind"]) == (d.code, f.pk, "rendition")  # type: ignore[index]
+    for outsider in (bearer(w.specialist), bearer(w.counter)):  # the asking agency's: its own dossier API
+        assert client.get(f"/api/consultations/{c.pk}", headers=outsider).status_code == 404
+        assert client.get(listed_file["url"], headers=outsider).status_code == 404
     url = f"/api/consultations/{c.pk}/answer"
     assert (
         client.post(
@@ -346,3 +366,8 @@ def test_the_consulted_agency_lists_and_answers_its_consultations_over_the_api(
     assert again.status_code == 409
     answered = client.get("/api/consultations?state=answered", headers=theirs).json()
     assert [i["id"] for i in answered["items"]] == [c.pk]
+    closed = client.get(f"/api/consultations/{c.pk}", headers=theirs).json()
+    assert (closed["papers_shared"], closed["applicant_name"], closed["papers"]) == (False, "", [])
+    assert closed["answer"] == "Đúng nơi ở cũ"
+    assert client.get(listed_file["url"], headers=theirs).status_code == 404
+    assert AuditEntry.objects.filter(event="dossier.consultation_paper_viewed").count() == 1

@@ -198,6 +198,26 @@ def test_the_applicants_name_is_kept_folded_for_the_search(w: World) -> None:
     assert Dossier.objects.get(pk=d.pk).applicant_name_folded == "dang van duc"
 
 
+def test_the_search_copy_of_names_written_before_it_existed_is_filled_page_by_page(w: World) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    fill = importlib.import_module("tinhso.dossiers.migrations.0006_fill_applicant_name_folded").fill
+    a = w.received(when="2026-03-02 09:00")
+    b = w.received(when="2026-03-02 09:30")
+    Dossier.objects.filter(pk=b.pk).update(applicant_name="Hoàng Thị Mỷ, (chủ hộ)")
+    Dossier.objects.update(applicant_name_folded="")  # as the rows were before 0005
+    fill(apps, SimpleNamespace(connection=connection))
+    assert dict(Dossier.objects.values_list("pk", "applicant_name_folded")) == {
+        a.pk: "nguyen thi hang",
+        b.pk: "hoang thi my chu ho",
+    }
+    fill(apps, SimpleNamespace(connection=connection))  # again: nothing left to fill, nothing changed
+
+
 def test_the_asked_agencys_leaders_are_told_when_the_question_is_asked(w: World) -> None:
     from tinhso.accounts.models import User
 
