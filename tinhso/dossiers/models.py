@@ -189,7 +189,10 @@ class Dossier(models.Model):
     applicant_name = models.CharField(_("họ tên / tên tổ chức"), max_length=200)
     # The search copy of the name (core.text.fold: "nguyen thi hang" finds "Nguyễn Thị Hằng"), kept in step
     # by `save` and set by whatever writes rows without it (transitions._new_dossier, the volume generator).
-    applicant_name_folded = models.CharField(max_length=200, blank=True, default="", editable=False)
+    # db_default: a server still running the code before it, during a deploy, inserts without the column.
+    applicant_name_folded = models.CharField(
+        max_length=200, blank=True, default="", db_default="", editable=False
+    )
     applicant_id_number = models.CharField(_("số định danh / mã số thuế"), max_length=20, blank=True)
     applicant_phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)

@@ -414,6 +414,7 @@ def consultation_get_for_user(user: User, pk: int) -> Consultation | None:
     """A consultation the official may answer, in whatever state — the transition says why it cannot be
     answered any more (answered already, the dossier closed) — or None."""
     related = (
+        "agency",
         "dossier__agency",
         "dossier__procedure",
         "dossier__procedure_version",

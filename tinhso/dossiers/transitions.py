@@ -1351,8 +1351,15 @@ def consult_answer(
     d = _lock(c.dossier_id, None)
     # Its officials who handle dossiers (not a rating kiosk's account, nor a catalog's administrator): those
     # who see the papers the answer is about (services.consultation_shares_papers).
-    if not _in_agency(actor, c.agency) or not actor.has_role(*CONSULTATION_ANSWERERS):
+    if not _in_agency(actor, c.agency):
         raise DossierForbidden(_("Chỉ cơ quan được hỏi mới trả lời. / Only the consulted agency answers."))
+    if not actor.has_role(*CONSULTATION_ANSWERERS):
+        raise DossierForbidden(
+            _(
+                "Chỉ cán bộ giải quyết hồ sơ của cơ quan được hỏi mới trả lời. "
+                "/ Only officials who handle dossiers in the consulted agency answer."
+            )
+        )
     if d.status in CONSULTATION_CLOSED:
         raise DossierConflict(
             _("Hồ sơ đã kết thúc (%(status)s): không cần trả lời nữa. / The dossier is closed.")

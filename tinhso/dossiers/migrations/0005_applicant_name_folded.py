@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="dossier",
             name="applicant_name_folded",
-            field=models.CharField(blank=True, default="", editable=False, max_length=200),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=200),
         ),
     ]

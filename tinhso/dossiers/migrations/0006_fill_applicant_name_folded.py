@@ -33,12 +33,18 @@ def fill(apps, schema_editor):
                 with connection.cursor() as cursor:
                     cursor.execute(
                         f"UPDATE {table} AS d SET applicant_name_folded = v.folded "  # noqa: S608
-                        f"FROM (VALUES {values}) AS v(id, folded) WHERE d.id = v.id::bigint",
+                        f"FROM (VALUES {values}) AS v(id, folded) WHERE d.id = v.id::bigint "
+                        "AND d.applicant_name_folded = ''",
                         params,
                     )
-            else:
+            else:  # SQLite: the page's rows still empty (a name changed meanwhile has its own copy)
+                still = set(
+                    manager.filter(pk__in=[pk for pk, _ in page], applicant_name_folded="").values_list(
+                        "pk", flat=True
+                    )
+                )
                 manager.bulk_update(
-                    [Dossier(pk=pk, applicant_name_folded=fold_name(name)) for pk, name in page],
+                    [Dossier(pk=pk, applicant_name_folded=fold_name(name)) for pk, name in page if pk in still],
                     ["applicant_name_folded"],
                 )
         last = page[-1][0]
