@@ -69,7 +69,7 @@ def history_ensure(count: int, *, seed: int) -> int:
         connections.close_all()  # the generator's processes have the database to themselves
         dossiers_generate(count - have, seed=seed)
         have = Dossier.objects.count()
-    analyze()
+        analyze()
     return have
 
 

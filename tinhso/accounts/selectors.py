@@ -12,6 +12,14 @@ from django.db.models import QuerySet
 from tinhso.accounts.models import Agency, Commune, FormerCommune, Province, Role, User
 
 
+def agency_leaders() -> QuerySet[User]:
+    """The active leaders (*lãnh đạo cơ quan*) of agencies: those told of what an agency must answer for
+    (a consultation asked of it, its dossiers' deadlines)."""
+    return User.objects.filter(
+        is_active=True, kind=User.Kind.OFFICIAL, groups__name=Role.AGENCY_LEADER, agency__isnull=False
+    )
+
+
 def user_sees_everything(user: User) -> bool:
     return bool(user.is_active and (user.is_superuser or user.has_role(Role.SYSTEM_ADMIN)))
 

@@ -581,6 +581,7 @@ def consultation_page(request: HttpRequest, consultation_id: int) -> HttpRespons
     user = _user(request)
     c = _consultation(user, consultation_id)
     shared = dossier_services.consultation_shares_papers(c, user)
+    still_open = selectors.consultation_open(c)
     return render(
         request,
         "backoffice/consultation.html",
@@ -589,9 +590,9 @@ def consultation_page(request: HttpRequest, consultation_id: int) -> HttpRespons
             "d": c.dossier,
             "state": selectors.consultation_punctuality(c, timezone.now()),
             "shared": shared,
+            "open": still_open,
             # The form for those who may answer (tr.consult_answer): the same who see the papers.
-            "open": selectors.consultation_open(c),
-            "may_answer": selectors.consultation_open(c) and user.has_role(*tr.CONSULTATION_ANSWERERS),
+            "may_answer": still_open and user.has_role(*tr.CONSULTATION_ANSWERERS),
             "papers": c.dossier.papers.prefetch_related("files") if shared else (),
             "answer_max": ANSWER_MAX,
         },

@@ -7,16 +7,21 @@ from django.db import models
 from tinhso.core.text import fold
 
 
+def words_start_words(field: str, words: list[str]) -> models.Q:
+    """Every one of these folded words starts a word of the folded `field` (its words one space apart)."""
+    condition = models.Q()
+    for word in words:
+        condition &= models.Q(**{f"{field}__startswith": word}) | models.Q(
+            **{f"{field}__contains": f" {word}"}
+        )
+    return condition
+
+
 class FoldedNameQuerySet(models.QuerySet):
     def search(self, query: str):
         """Every folded word of the query must start a word of the folded name (diacritics-insensitive):
         "ha giang" finds "Hà Giang" but not "Xuân Giang" through the "ha" inside "nhân"."""
-        qs = self
-        for word in fold(query).split():
-            qs = qs.filter(
-                models.Q(name_folded__startswith=word) | models.Q(name_folded__contains=f" {word}")
-            )
-        return qs
+        return self.filter(words_start_words("name_folded", fold(query).split()))
 
 
 class FoldedNameMixin(models.Model):

@@ -27,6 +27,11 @@ def fold_words(query: str) -> list[str]:
     return [w for w in re.split(r"[^\w.]+", fold(query)) if w]
 
 
+def shortened(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis where it was cut (an SMS's names)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def fold_name(name: str, limit: int = 200) -> str:
     """The search copy of a person's or an organisation's name: its folded words (`fold_words`), one
     space apart, at most `limit` characters (folding can lengthen a name)."""

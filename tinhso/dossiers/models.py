@@ -22,6 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.accounts.models import Agency, Role
+from tinhso.core.folding import words_start_words
 from tinhso.core.text import fold_name, fold_words
 from tinhso.procedures.models import (
     ChannelRule,
@@ -152,12 +153,7 @@ def applicant_named(query: str) -> models.Q | None:
     words = fold_words(query)
     if not any(len(word) >= 2 for word in words):  # one-letter words alone would match nearly every name
         return None
-    condition = models.Q()
-    for word in words:
-        condition &= models.Q(applicant_name_folded__startswith=word) | models.Q(
-            applicant_name_folded__contains=f" {word}"
-        )
-    return condition
+    return words_start_words("applicant_name_folded", words)
 
 
 class DossierQuerySet(models.QuerySet["Dossier"]):

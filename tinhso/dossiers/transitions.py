@@ -38,12 +38,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Agency, Role, User
+from tinhso.accounts.selectors import agency_leaders
 from tinhso.core import rows
 from tinhso.core import working_time as wt
 from tinhso.core.audit import audit_batch, audit_record, audit_record_many
 from tinhso.core.calendar import paper_cutoff, work_calendar
 from tinhso.core.errors import Refusal
-from tinhso.core.text import fold_name
+from tinhso.core.text import fold_name, shortened
 from tinhso.core.working_time import extension_last_day
 from tinhso.dossiers import fees
 from tinhso.dossiers.documents import render_result
@@ -1285,28 +1286,18 @@ def consult(
     return c
 
 
-def _shortened(name: str, limit: int) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
-
-
 def _consultation_messages(c: Consultation, d: Dossier) -> list[dict[str, str]]:
     """The asked agency's leaders told at once, by SMS and e-mail, in the transaction of the question (the
     deadline watcher reminds them from the due day: `watcher`, `consultation_due`). Leaders of that agency
     itself, as the watcher's reminder goes: they answer for it, or hand it to a unit under them."""
-    leaders = (
-        User.objects.filter(
-            is_active=True, kind=User.Kind.OFFICIAL, agency_id=c.agency_id, groups__name=Role.AGENCY_LEADER
-        )
-        .only("phone", "email")
-        .order_by("pk")
-    )
+    leaders = agency_leaders().filter(agency_id=c.agency_id).only("phone", "email").order_by("pk")
     assert d.agency is not None
     due = f"{timezone.localtime(c.due_at):%H:%M %d/%m/%Y}"
 
     def text(*, sms: bool) -> str:  # the SMS with both names shortened, the e-mail with them whole
         asking, procedure = d.agency.name, d.procedure_version.name
         if sms:
-            asking, procedure = _shortened(asking, 60), _shortened(procedure, 60)
+            asking, procedure = shortened(asking, 60), shortened(procedure, 60)
         return (
             f"{asking} hỏi ý kiến cơ quan về hồ sơ {d.code} ({procedure}), hạn trả lời {due}. "
             "Xem giấy tờ và trả lời tại mục Yêu cầu lấy ý kiến."

@@ -48,9 +48,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tinhso.accounts.models import Role, User
+from tinhso.accounts.models import User
+from tinhso.accounts.selectors import agency_leaders
 from tinhso.core import working_time as wt
 from tinhso.core.calendar import work_calendar
+from tinhso.core.text import shortened
 from tinhso.dossiers.models import CONSULTATION_CLOSED, Consultation, Dossier
 from tinhso.dossiers.selectors import RUNNING, _bounds
 from tinhso.dossiers.transitions import extension_last_day
@@ -208,13 +210,7 @@ def _with_holder(qs: QuerySet[Dossier]) -> Iterator[Dossier]:
 def _leaders_by_agency() -> dict[int, list[User]]:
     """Every agency's leaders (*lãnh đạo cơ quan*), in one query for the whole province."""
     leaders: dict[int, list[User]] = defaultdict(list)
-    rows = (
-        User.objects.filter(
-            is_active=True, kind=User.Kind.OFFICIAL, groups__name=Role.AGENCY_LEADER, agency__isnull=False
-        )
-        .only("full_name", "phone", "email", "is_active", "agency_id")
-        .order_by("pk")
-    )
+    rows = agency_leaders().only("full_name", "phone", "email", "is_active", "agency_id").order_by("pk")
     for user in rows.iterator(chunk_size=2000):
         assert user.agency_id is not None
         leaders[user.agency_id].append(user)
@@ -268,9 +264,7 @@ def deadline_scan(
     def about(d: Dossier, *, sms: bool) -> str:
         """The dossier's code and procedure; in an SMS the procedure's name cut short."""
         name = d.procedure_version.name.strip()
-        if sms and len(name) > _SMS_NAME:
-            name = name[: _SMS_NAME - 1].rstrip() + "…"
-        return f"{d.code} ({name})"
+        return f"{d.code} ({shortened(name, _SMS_NAME) if sms else name})"
 
     # Due soon: the worklist's own bounds, so the reminder and the list "Đến hạn trong 2 ngày làm việc"
     # always agree.
