@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from bench import dashboard, due_time, intake, intake_cost, reports, signing, volume, worklist
+from bench import dashboard, due_time, intake, intake_cost, reports, search, signing, volume, worklist
 from bench.spec import DEFAULT_DATABASE, Benchmark, CpuBenchmark
 
 __all__ = ["BENCHMARKS", "Benchmark", "CpuBenchmark", "by_name"]
@@ -71,6 +72,17 @@ def _worklist() -> Benchmark:
         setup=worklist.setup,
         workload=worklist.workload,
         check=worklist.check,
+        database=volume.DATABASE,
+    )
+
+
+def _search(name: str, description: str, setup: Callable[[], None]) -> Benchmark:
+    return Benchmark(
+        name=name,
+        description=description,
+        setup=setup,
+        workload=lambda: search.workload(name),
+        check=lambda outcome: search.check(name, outcome),
         database=volume.DATABASE,
     )
 
@@ -150,6 +162,18 @@ BENCHMARKS: list[Benchmark | CpuBenchmark] = [
     ),
     _intake_cost(),
     _worklist(),
+    _search(
+        "dossier_search",
+        "dossiers' search (GET /api/dossiers?q=…: ID numbers, names without diacritics, given names, code "
+        f"days) as the counter officer of the largest ward, on {volume.DOSSIERS:,} generated dossiers",
+        search.setup_ward,
+    ),
+    _search(
+        "dossier_search_province",
+        "the same search as the leader of the provincial People's Committee: over every dossier of the "
+        f"province ({volume.DOSSIERS:,} generated)",
+        search.setup_province,
+    ),
     _reports_yearly(),
     _dashboard(),
     _due_time(),

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -35,7 +34,7 @@ from tinhso.dossiers import documents, feedback, selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.api import paper_file_response
-from tinhso.dossiers.models import Consultation, Dossier, DossierStep, PaperFile, applicant_named
+from tinhso.dossiers.models import Consultation, Dossier, DossierStep, PaperFile
 from tinhso.payments import services as payment_services
 from tinhso.procedures.models import ProcedureBinding
 
@@ -120,7 +119,6 @@ def _load(request: HttpRequest, code: str) -> Dossier:
 
 
 ANSWER_MAX = 5000  # characters of an answer to a consultation (as the API's)
-SEARCH_MIN = 3  # characters of a name to search by (a code or an ID number is looked up whole)
 
 
 def may_open(user: User) -> dict[str, bool]:
@@ -149,22 +147,26 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     rows, label = selectors.worklist(user, key, now=now), None
     if query:
-        # A code or an ID number is looked up whole; a name, in part. Any dossier the user may see, in
-        # whatever state (a citizen back with a receipt, a returned dossier complained about).
-        visible = selectors.dossiers_visible_to(user)
-        found = visible.filter(code=query.upper()).values_list("code", flat=True).first()
-        if found is not None:
+        # A code typed whole opens its dossier; anything else lists what it finds (selectors.search).
+        if (found := selectors.search_exact(user, query)) is not None:
             return redirect("backoffice:dossier", code=found)
-        condition = Q(applicant_id_number=query) | Q(code__startswith=query.upper())
-        if len(query) < SEARCH_MIN:
-            messages.info(request, _("Tìm theo tên: nhập ít nhất %(n)s ký tự.") % {"n": SEARCH_MIN})
-        elif (named := applicant_named(query)) is not None:
-            condition |= named  # by name, diacritics and case aside
-        rows = (
-            visible.filter(condition)
-            .select_related("procedure_version", "holder")
-            .order_by("-submitted_at", "-id")
-        )
+        result = selectors.search(user, query)
+        if result.name_refused:
+            messages.info(
+                request,
+                _("Tìm theo tên: nhập ít nhất %(n)s ký tự, trong đó có một từ từ hai chữ cái trở lên.")
+                % {"n": selectors.SEARCH_MIN},
+            )
+        if result.more:
+            messages.info(
+                request,
+                _(
+                    "Có hơn %(n)s hồ sơ khớp: chỉ hiện %(n)s hồ sơ mới nhất, hãy thêm từ để thu hẹp. "
+                    "/ Too many matches: add words to narrow."
+                )
+                % {"n": selectors.SEARCH_LIMIT},
+            )
+        rows = result.rows.select_related("procedure_version", "holder")
         label = _("Kết quả tìm “%(q)s”") % {"q": query}
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
     return render(
@@ -299,6 +301,7 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
         {
             "d": d,
             "papers": d.papers.prefetch_related("files"),
+            "form_rows": selectors.form_rows(d.form_data),
             "steps": d.steps.select_related("assignee"),
             "events": [(e, EVENT_LABELS.get(e.action, e.action)) for e in d.events.all()],
             "forms": [(f, FORM_TITLES[f]) for f in documents.issued_forms(d) if f in FORM_TITLES],
@@ -594,6 +597,7 @@ def consultation_page(request: HttpRequest, consultation_id: int) -> HttpRespons
             # The form for those who may answer (tr.consult_answer): the same who see the papers.
             "may_answer": still_open and user.has_role(*tr.CONSULTATION_ANSWERERS),
             "papers": c.dossier.papers.prefetch_related("files") if shared else (),
+            "form_rows": selectors.form_rows(c.dossier.form_data) if shared else (),
             "answer_max": ANSWER_MAX,
         },
     )

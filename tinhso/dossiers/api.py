@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import File, Header, Query, Router, Schema
+from ninja import Field, File, Header, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -138,6 +138,7 @@ def dossier_payload(d: Dossier, user: User) -> dict[str, Any]:
         "agency": {"code": d.agency.code, "name": d.agency.name},
         "applicant_name": d.applicant_name,
         "applicant_kind": d.applicant_kind,
+        "form_data": d.form_data,
         "submitted_at": d.submitted_at,
         "received_at": d.received_at,
         "due_at": d.due_at,
@@ -311,11 +312,32 @@ class WorklistParams(Schema):
     list: str = "mine"
     page: int = 1
     page_size: int = 20
+    q: str = Field(
+        "",
+        max_length=100,
+        description=(
+            "Tra cứu (khi có, `list` không dùng và `counts` rỗng): có chữ số là số định danh (trọn) "
+            "hoặc đầu mã hồ sơ (từ mã đơn vị trở đi); không có chữ số là họ tên, ít nhất 3 ký tự và "
+            "một từ hai chữ cái, có dấu hay không / Search (when given, `list` is not used and `counts` "
+            "is empty): with a digit, an ID number (whole) or the start of a code (the unit's identifier "
+            "at least); without, a name of 3 characters or more with a word of two letters, diacritics "
+            "optional"
+        ),
+    )
 
 
 @router.get("/dossiers", response={200: WorklistOut, **ERRORS}, summary="Danh sách công việc / Worklists")
 def dossier_worklist(request: HttpRequest, params: Query[WorklistParams]) -> HttpResponse:
     user = _user(request)
+    if params.q.strip():
+        # A search, in whatever state, among the dossiers the user may see (selectors.search), for officials
+        # and citizens alike; "more" says the newest SEARCH_LIMIT of more are listed.
+        result = selectors.search(user, params.q)
+        payload = selectors.page_payload(
+            result.rows, "search", {}, result.count, params.page, params.page_size
+        )
+        payload["more"] = result.more
+        return JsonResponse(payload, encoder=UtcJSONEncoder, json_dumps_params={"ensure_ascii": False})
     if user.is_official:
         if params.list not in selectors.WORKLIST_KEYS:
             raise HttpError(422, f"list: one of {', '.join(selectors.WORKLIST_KEYS)}")
@@ -494,6 +516,7 @@ def consultation_detail(request: HttpRequest, consultation_id: int) -> Any:
         **consultation_payload(c),
         "papers_shared": shared,
         "applicant_name": c.dossier.applicant_name if shared else "",
+        "form_data": c.dossier.form_data if shared else {},
         "papers": [
             {
                 "name": p.name,

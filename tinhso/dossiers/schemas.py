@@ -118,6 +118,9 @@ class DossierOut(Schema):
     agency: NamedOut
     applicant_name: str
     applicant_kind: str
+    form_data: dict[str, Any] = Field(
+        default_factory=dict, description="Tờ khai điện tử như đã nhận / the e-form's data as received"
+    )
     submitted_at: dt.datetime
     received_at: dt.datetime | None
     due_at: dt.datetime | None
@@ -153,6 +156,11 @@ class WorklistOut(Schema):
     count: int
     page: int
     page_size: int
+    more: bool = Field(
+        False,
+        description="Tra cứu: còn hồ sơ khớp ngoài những hồ sơ liệt kê / a search "
+        "matched more dossiers than it lists (the newest are listed)",
+    )
 
 
 class PaperFileOut(Schema):
@@ -204,6 +212,7 @@ class ConsultationDetailOut(ConsultationOut):
     # The dossier's papers, while the consultation is open and to its answerers (else empty, and false).
     papers_shared: bool
     applicant_name: str  # with the papers only; else empty
+    form_data: dict[str, Any] = Field(default_factory=dict)  # the dossier's e-form, with the papers only
     papers: list[ConsultationPaperOut]
 
 

@@ -38,7 +38,14 @@ from tinhso.core import rows
 from tinhso.core import working_time as wt
 from tinhso.core.cache import kept_add, kept_get, kept_set, kept_set_many
 from tinhso.core.calendar import work_calendar
-from tinhso.dossiers.models import CONSULTATION_CLOSED, NATIONAL_STATUS, Consultation, Dossier, Status
+from tinhso.dossiers.models import (
+    CONSULTATION_CLOSED,
+    NATIONAL_STATUS,
+    Consultation,
+    Dossier,
+    Status,
+    applicant_named,
+)
 
 RUNNING = (Status.RECEIVED, Status.IN_PROCESS)
 # Every worklist holds dossiers in one of these states (see `_conditions`): the counts look at them alone,
@@ -62,6 +69,114 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
             return qs.none()
         return qs.filter(agency__in=Agency.objects.subtree_of(user.agency).values("pk"))
     return qs.filter(applicant_user=user)
+
+
+# Search (*tra cứu hồ sơ*), the counter's first question when a citizen comes back.
+SEARCH_MIN = 3  # characters of a name to search by (a code or an ID number is looked up whole)
+SEARCH_LIMIT = 200  # dossiers a search shows, the newest; beyond them the official narrows the query
+CODE_PREFIX_MIN = 13  # the start of a code searched by: at least the unit's identifier, "000.00.30.H60"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found among the dossiers the user may see: at most SEARCH_LIMIT, newest first."""
+
+    rows: QuerySet[Dossier]
+    count: int
+    more: bool  # more than SEARCH_LIMIT matched: the newest are the ones shown
+    name_refused: bool  # a query without a digit, too short to be searched as a name
+
+
+def search_exact(user: User, query: str) -> str | None:
+    """The code of the dossier the user may see whose code the query is, whole and case aside."""
+    query = query.strip()
+    if not any(ch.isdigit() for ch in query) or "\x00" in query:  # every code has digits
+        return None
+    return dossiers_visible_to(user).filter(code=query.upper()).values_list("code", flat=True).first()
+
+
+def search_keys(user: User, query: str) -> QuerySet[Dossier, int] | None:
+    """The statement of `search`: the keys of the matching dossiers the user may see, newest first (None:
+    the query is searched by nothing).
+
+    - a query with a digit is an ID number, matched whole (spaces aside), or — CODE_PREFIX_MIN characters or
+      more — the start of a code;
+    - any other query of SEARCH_MIN characters or more is a name: every word of it starts a word of the
+      applicant's name, diacritics and case aside (`models.applicant_named`). A name with a digit in it (a
+      business's, rarely) is found by its ID number or its code instead.
+
+    On PostgreSQL the indexes of migration 0007 answer it without reading the dossiers' rows: the ID
+    number's; for a name within a unit (agency, the name's copy); over many units, newest first (submitted_at,
+    id) for a common name and the name's words (GIN) for a rarer one, the planner choosing by the words'
+    statistics."""
+    query = query.strip()
+    if not query or "\x00" in query:  # PostgreSQL refuses the character in a parameter
+        return None
+    if any(ch.isdigit() for ch in query):
+        condition = Q(applicant_id_number=query.replace(" ", ""))
+        if len(query) >= CODE_PREFIX_MIN:
+            condition |= Q(code__startswith=query.upper())
+    else:
+        named = applicant_named(query) if len(query) >= SEARCH_MIN else None
+        if named is None:
+            return None
+        condition = named
+    return (
+        dossiers_visible_to(user)
+        .filter(condition)
+        .order_by("-submitted_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+
+def search(user: User, query: str) -> SearchResult:
+    """The dossiers the user may see that the query finds (`search_keys`), in whatever state (a citizen back
+    with a receipt, a returned dossier complained about), newest first, at most SEARCH_LIMIT. Their keys are
+    read in one statement, the rows by key after it."""
+    keys_query = search_keys(user, query)
+    if keys_query is None:
+        refused = not any(ch.isdigit() for ch in query) and bool(query.strip())
+        return SearchResult(rows=Dossier.objects.none(), count=0, more=False, name_refused=refused)
+    keys = list(keys_query[: SEARCH_LIMIT + 1])
+    more = len(keys) > SEARCH_LIMIT
+    keys = keys[:SEARCH_LIMIT]
+    found = Dossier.objects.filter(pk__in=keys).order_by("-submitted_at", "-id")  # the same order
+    return SearchResult(rows=found, count=len(keys), more=more, name_refused=False)
+
+
+FORM_ROWS_MAX = 200  # rows of a dossier's form data a page shows
+FORM_VALUE_MAX = 1000  # characters of one value a page shows
+
+
+def form_rows(data: Any) -> list[tuple[str, str]]:
+    """A dossier's form data (`Dossier.form_data`: the e-form as the portal, a kiosk or the national
+    portal's adapter sent it) as (field, value) rows for a page: nested fields joined "a › b", lists of
+    plain values joined by commas, yes/no in words, empty values left out; at most FORM_ROWS_MAX rows, each
+    value at most FORM_VALUE_MAX characters. The API gives the data as it was received."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value: Any, path: str) -> None:
+        if len(found) >= FORM_ROWS_MAX or value is None or value == "" or value == [] or value == {}:
+            return
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{path} › {key}" if path else str(key))
+        elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+            for i, inner in enumerate(value, start=1):
+                walk(inner, f"{path} › {i}")
+        else:
+            if isinstance(value, bool):
+                text = str(_("Có") if value else _("Không"))
+            elif isinstance(value, list):
+                text = ", ".join(str(v) for v in value if v is not None and v != "")
+            else:
+                text = str(value)
+            if len(text) > FORM_VALUE_MAX:
+                text = text[: FORM_VALUE_MAX - 1] + "…"
+            found.append((path or "—", text))
+
+    walk(data, "")
+    return found
 
 
 def dossier_get_for_user(user: User, code: str) -> Dossier:

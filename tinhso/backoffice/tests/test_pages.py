@@ -415,6 +415,20 @@ def test_a_consultation_of_a_closed_dossier_says_so_when_answered(w: World) -> N
     )
 
 
+def test_a_search_that_matches_more_than_it_shows_says_so(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinhso.dossiers import selectors
+
+    first, second = w.submit(when="2026-03-02 09:00"), w.submit(when="2026-03-03 09:00")
+    c = logged_in(w.counter)
+    monkeypatch.setattr(selectors, "SEARCH_LIMIT", 1)
+    capped = text(c.get("/backoffice/", {"q": "hằng"}))
+    assert second.code in capped and first.code not in capped  # the newest
+    assert "Có hơn 1 hồ sơ khớp" in capped
+    monkeypatch.setattr(selectors, "SEARCH_LIMIT", 2)
+    whole = text(c.get("/backoffice/", {"q": "hằng"}))
+    assert second.code in whole and first.code in whole and "Có hơn" not in whole
+
+
 def test_the_page_links_keep_the_list_or_the_search(w: World) -> None:
     for _ in range(21):
         w.submit(when="2026-03-02 09:00")
@@ -425,3 +439,34 @@ def test_the_page_links_keep_the_list_or_the_search(w: World) -> None:
     found = text(c.get("/backoffice/", {"q": "thị hằng"}))
     assert 'href="?q=th%E1%BB%8B+h%E1%BA%B1ng&amp;page=2" data-testid="next-page"' in found
     assert text(c.get("/backoffice/", {"q": "thị hằng", "page": "2"})).count('<td class="code"') == 1
+
+
+def test_the_dossier_page_shows_the_e_forms_data_and_the_asked_agency_sees_it_while_open(w: World) -> None:
+    from tinhso.dossiers import transitions as tr
+    from tinhso.dossiers.tests.test_transitions import in_appraisal
+
+    d = in_appraisal(w)
+    d.form_data = {
+        "Họ tên người khai": "Nguyễn Thị Hằng",
+        "Nơi thường trú mới": {"Tỉnh": "Tuyên Quang", "Xã": "<b>Hà Giang 2</b>"},
+        "Thành viên": [{"Họ tên": "Lê Văn An", "Quan hệ": "Con"}],
+        "Cam đoan": True,
+        "Ghi chú": "",
+    }
+    d.save(update_fields=["form_data"])
+    page = text(logged_in(w.specialist).get(f"/backoffice/dossiers/{d.code}/"))
+    table = page.split('data-testid="form-data"')[1].split("</table>")[0]
+    rows = re.findall(r'<th scope="row">([^<]*)</th><td>(.*?)</td>', table)
+    assert rows == [
+        ("Họ tên người khai", "Nguyễn Thị Hằng"),
+        ("Nơi thường trú mới › Tỉnh", "Tuyên Quang"),
+        ("Nơi thường trú mới › Xã", "&lt;b&gt;Hà Giang 2&lt;/b&gt;"),  # escaped, as every value
+        ("Thành viên › 1 › Họ tên", "Lê Văn An"),
+        ("Thành viên › 1 › Quan hệ", "Con"),
+        ("Cam đoan", "Có"),
+    ]
+    c = tr.consult(d, actor=w.specialist, agency=w.other_ward, question="Xác minh nơi ở cũ", days=2)
+    other = logged_in(w.other_counter)
+    assert "Nơi thường trú mới › Tỉnh" in text(other.get(f"/backoffice/consultations/{c.pk}/"))
+    tr.consult_answer(c, actor=w.other_counter, answer="Đúng")
+    assert 'data-testid="form-data"' not in text(other.get(f"/backoffice/consultations/{c.pk}/"))

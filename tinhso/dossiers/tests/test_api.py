@@ -56,6 +56,7 @@ def test_a_counter_officers_client_receives_a_dossier_and_a_retry_returns_the_fi
     assert first.status_code == 201, first.content
     created = first.json()
     assert created["status"] == "received" and created["national_status"] == 2
+    assert created["form_data"] == {}
     assert (
         created["code"].startswith("000.00.30.H60-")
         and first["Location"] == f"/api/dossiers/{created['code']}"
@@ -117,9 +118,29 @@ def test_without_credentials_the_api_refuses_and_a_session_needs_its_csrf_token(
 def test_bad_input_gets_a_clear_error_and_creates_nothing(client: Client, w: World) -> None:
     auth = bearer(w.counter)
     bad_json = client.post("/api/dossiers", data="{not json", content_type="application/json", headers=auth)
-    assert bad_json.status_code in (400, 422)
+    assert bad_json.status_code == 400
+    assert bad_json.json()["detail"] == (
+        "Nội dung yêu cầu không đọc được (JSON không hợp lệ). / Cannot parse request body."
+    )
     missing = post(client, "/api/dossiers", {"procedure": w.residence.local_code}, headers=auth)
     assert missing.status_code == 422
+    # Each error says what is wrong in both languages, where it is, and of what type (for clients).
+    errors = {tuple(e["loc"]): e for e in missing.json()["detail"]}
+    assert errors[("body", "body", "applicant")]["msg"] == "Thiếu trường bắt buộc. / Field required."
+    assert errors[("body", "body", "applicant")]["type"] == "missing"
+    long_name = post(client, "/api/dossiers", body(w, applicant={"name": "A" * 201}), headers=auth)
+    (error,) = long_name.json()["detail"]
+    assert error["msg"] == "Tối đa 200 ký tự. / At most 200 characters are allowed."
+    assert error["ctx"] == {"max_length": 200} and error["loc"][-1] == "name"
+    # Without a valid token a machine client's write is refused by the session's CSRF check (ninja tries
+    # the session after the token): in both languages, as a GET without one is refused as unauthorised.
+    for token in ({}, {"Authorization": "Bearer nope"}):
+        no_token = post(Client(enforce_csrf_checks=True), "/api/dossiers", body(w), headers=token)
+        assert no_token.status_code == 403
+        assert no_token.json()["detail"].startswith("Chưa xác thực: thiếu hoặc sai mã truy cập")
+    unread = Client(enforce_csrf_checks=True).get("/api/dossiers")
+    assert unread.status_code == 401
+    assert unread.json()["detail"] == "Chưa xác thực: thiếu hoặc sai mã truy cập. / Unauthorized."
     unknown = post(client, "/api/dossiers", body(w, procedure="9.999999.000.00.30.H60"), headers=auth)
     assert unknown.status_code == 404
     bad_id = post(
@@ -318,6 +339,8 @@ def test_the_consulted_agency_lists_and_answers_its_consultations_over_the_api(
     from tinhso.dossiers.tests.test_transitions import in_appraisal
 
     d = in_appraisal(w)
+    d.form_data = {"Nơi ở cũ": "Tổ 5, phường Hà Giang 1"}
+    d.save(update_fields=["form_data"])
     c = tr.consult(
         d,
         actor=w.specialist,
@@ -337,6 +360,7 @@ def test_the_consulted_agency_lists_and_answers_its_consultations_over_the_api(
     # The consultation with the dossier's papers while it is open: each file opened is audited.
     detail = client.get(f"/api/consultations/{c.pk}", headers=theirs).json()
     assert (detail["papers_shared"], detail["applicant_name"]) == (True, "Nguyễn Thị Hằng")
+    assert detail["form_data"] == {"Nơi ở cũ": "Tổ 5, phường Hà Giang 1"}
     assert [p["name"] for p in detail["papers"]] == [p.name for p in d.papers.all()]
     photo = io.BytesIO()
     Image.new("RGB", (320, 240), (230, 230, 220)).save(photo, "JPEG")
@@ -368,6 +392,78 @@ def test_the_consulted_agency_lists_and_answers_its_consultations_over_the_api(
     assert [i["id"] for i in answered["items"]] == [c.pk]
     closed = client.get(f"/api/consultations/{c.pk}", headers=theirs).json()
     assert (closed["papers_shared"], closed["applicant_name"], closed["papers"]) == (False, "", [])
+    assert closed["form_data"] == {}
     assert closed["answer"] == "Đúng nơi ở cũ"
     assert client.get(listed_file["url"], headers=theirs).status_code == 404
     assert AuditEntry.objects.filter(event="dossier.consultation_paper_viewed").count() == 1
+
+
+def test_a_search_finds_by_code_id_number_or_name_among_what_the_user_may_see(
+    client: Client, w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinhso.dossiers import selectors
+
+    d = w.received(when="2026-03-02 09:00")
+    done = tr.withdraw(w.submit(when="2026-03-03 10:00"), actor=w.counter, reason="Người dân xin rút")
+    counter = bearer(w.counter)
+
+    def codes(query: str, auth: dict[str, str], **more: str) -> list[str]:
+        answer = client.get("/api/dossiers", {"q": query, **more}, headers=auth)
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["list"] == "search"
+        return [i["code"] for i in answer.json()["items"]]
+
+    # Newest first, in any state (a withdrawn dossier is in no worklist, but is found).
+    assert codes("008190012345", counter) == [done.code, d.code]
+    assert codes(d.code[:-2].lower(), counter)[-1] == d.code  # the start of a code, case aside
+    assert codes("nguyen thi HANG", counter) == [done.code, d.code]
+    assert codes("ang", counter) == [] and codes("Hă", counter) == []  # no word start; too short for a name
+    # Another ward's officer and a citizen who did not apply find nothing, not even by the code.
+    assert codes(d.code, bearer(w.other_counter)) == []
+    assert codes("008190012345", bearer(w.citizen)) == []
+    # More matches than a search lists: the newest, and "more" says so.
+    monkeypatch.setattr(selectors, "SEARCH_LIMIT", 1)
+    capped = client.get("/api/dossiers", {"q": "hang"}, headers=counter).json()
+    assert [i["code"] for i in capped["items"]] == [done.code] and capped["count"] == 1 and capped["more"]
+    monkeypatch.undo()
+    assert client.get("/api/dossiers", {"q": "hang"}, headers=counter).json()["more"] is False
+    # Digits: an ID number with spaces typed in it; a code's start only from the unit's identifier on (a "0"
+    # would list every dossier of the units).
+    assert codes("008 190 012 345", counter) == [done.code, d.code]
+    assert codes("000.00.30.H6", counter) == [] and codes("000.00.30.H60", counter) == [done.code, d.code]
+    # A query longer than a search takes is refused with a clear status, not cut silently.
+    assert client.get("/api/dossiers", {"q": "x" * 101}, headers=counter).status_code == 422
+    assert client.get("/api/dossiers", {"q": "a\x00b"}, headers=counter).json()["items"] == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_the_search_indexes_are_built_and_valid_on_postgresql() -> None:
+    # Which one a search reads depends on a million rows' statistics: `bench/search.py` prints the plans
+    # on them and checks that none reads the dossiers' table whole.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('dossier_applicant_id', "
+            "'dossier_agency_name', 'dossier_newest_name', 'dossier_name_words') ORDER BY 1"
+        )
+        built = {
+            name: (valid, definition.split(" USING ")[1]) for name, valid, definition in cursor.fetchall()
+        }
+    assert built == {
+        "dossier_agency_name": (True, "btree (agency_id, applicant_name_folded) INCLUDE (submitted_at, id)"),
+        "dossier_applicant_id": (True, "btree (applicant_id_number)"),
+        "dossier_name_words": (True, "gin (to_tsvector('simple'::regconfig, (applicant_name_folded)::text))"),
+        "dossier_newest_name": (True, "btree (submitted_at, id) INCLUDE (agency_id, applicant_name_folded)"),
+    }
+
+
+def test_a_search_reads_the_token_the_keys_and_the_rows(
+    client: Client, w: World, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(3):
+        w.received(when="2026-03-02 09:00")
+    auth = bearer(w.counter)
+    client.get("/api/dossiers", {"q": "hang"}, headers=auth)  # warm: the token's user kept per process
+    with django_assert_max_num_queries(4):  # the token (and its user), the keys, the rows
+        found = client.get("/api/dossiers", {"q": "nguyen thi hang"}, headers=auth)
+    assert len(found.json()["items"]) == 3

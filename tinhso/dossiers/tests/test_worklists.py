@@ -87,3 +87,18 @@ def test_the_permission_checked_loader_reads_the_dossier_and_what_pages_show_of_
         selectors.dossier_get_for_user(w.counter, d.code + "\x00")
     with pytest.raises(PermissionDenied):
         selectors.dossier_get_for_user(w.other_counter, d.code)
+
+
+def test_form_rows_flatten_the_e_form_for_a_page() -> None:
+    from tinhso.dossiers.selectors import FORM_ROWS_MAX, FORM_VALUE_MAX, form_rows
+
+    assert form_rows({"a": {"b": 1, "c": [1, 2, "", None]}, "d": False, "e": None, "f": {}, "g": []}) == [
+        ("a › b", "1"),
+        ("a › c", "1, 2"),
+        ("d", "Không"),
+    ]
+    assert form_rows({"x": [{"y": "z"}, ["p", "q"]]}) == [("x › 1 › y", "z"), ("x › 2", "p, q")]
+    assert form_rows("loose text") == [("—", "loose text")] and form_rows({}) == []
+    long = form_rows({"k": "x" * 5000})[0][1]
+    assert len(long) == FORM_VALUE_MAX and long.endswith("…")
+    assert len(form_rows({str(i): i for i in range(FORM_ROWS_MAX + 50)})) == FORM_ROWS_MAX
