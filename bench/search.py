@@ -12,7 +12,9 @@ without diacritics, a given name alone with its diacritics, the start of a code 
 read aloud). Set-up runs every query once through `selectors.search` and checks that it finds the dossier it
 was drawn from, unless the query matched more than a search lists (`more`: then the newest are listed), and
 that PostgreSQL's plan for it reads an index rather than every dossier's row; it prints the plan of each
-kind's first query. The figures of that are printed, and checked after the run.
+kind's first query. A name query's first SEARCH_LIMIT + 1 keys must be those of the name's LIKE conditions
+alone: the words' index, when the search reads it, changes how they are found, not which. The figures of
+that are printed, and checked after the run.
 
 The data: the million generated dossiers of `bench/volume.py`, in their own kept database.
 """
@@ -43,6 +45,9 @@ class _Side:
     more: Counter[str] = field(default_factory=Counter)  # kind → queries that matched more than are listed
     missed: list[str] = field(default_factory=list)
     whole_table: list[str] = field(default_factory=list)  # queries whose plan reads every dossier's row
+    # Name queries whose first SEARCH_LIMIT + 1 keys differ from those of the name's LIKE conditions alone
+    # (what the words' index, when the search uses it, must not change).
+    differ: list[str] = field(default_factory=list)
 
 
 _STATE: dict[str, _Side] = {}
@@ -58,6 +63,7 @@ def _draw(name: str, user_key: int, dossiers: int, token: str, scope: str) -> _S
     """PER_KIND queries of each kind, drawn from the dossiers the user may see, and checked once."""
     from tinhso.accounts.models import User
     from tinhso.dossiers import selectors
+    from tinhso.dossiers.models import applicant_named
 
     user = User.objects.get(pk=user_key)
     visible = selectors.dossiers_visible_to(user)
@@ -104,6 +110,13 @@ def _draw(name: str, user_key: int, dossiers: int, token: str, scope: str) -> _S
             for line in plan.splitlines():
                 if "Scan" in line or "Limit" in line:
                     print(f"      {line.strip()[:150]}", flush=True)
+        if kind in ("name", "given_name"):
+            named = applicant_named(query)
+            assert named is not None, query
+            plain = visible.filter(named).order_by("-submitted_at", "-id").values_list("pk", flat=True)
+            limit = selectors.SEARCH_LIMIT + 1
+            if list(keys[:limit]) != list(plain[:limit]):
+                side.differ.append(f"{kind} {query!r}")
         result = selectors.search(user, query)
         if result.more:
             side.more[kind] += 1
@@ -156,7 +169,8 @@ def _setup(name: str, *, province: bool) -> None:
     print(
         f"  {name}: {side.scope}, {dossiers:,} dossiers; {len(side.queries)} queries "
         f"({', '.join(KINDS)}); found their dossier: {sum(side.found.values())}, matched more than a "
-        f"search lists: {dict(side.more)}, missed: {len(side.missed)}",
+        f"search lists: {dict(side.more)}, missed: {len(side.missed)}, names found otherwise than by LIKE: "
+        f"{len(side.differ)}",
         flush=True,
     )
     for missed in side.missed:
@@ -193,4 +207,5 @@ def check(name: str, outcome: Outcome) -> list[Check]:
         Check("dossiers searched", side.dossiers, "≥ 1,000", side.dossiers >= 1_000),
         Check("queries missing their dossier", len(side.missed), "= 0", not side.missed),
         Check("plans reading every dossier", len(side.whole_table), "= 0", not side.whole_table),
+        Check("names found otherwise than by LIKE", len(side.differ), "= 0", not side.differ),
     ]

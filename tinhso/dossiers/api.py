@@ -331,12 +331,13 @@ def dossier_worklist(request: HttpRequest, params: Query[WorklistParams]) -> Htt
     user = _user(request)
     if params.q.strip():
         # A search, in whatever state, among the dossiers the user may see (selectors.search), for officials
-        # and citizens alike; "more" says the newest SEARCH_LIMIT of more are listed.
+        # and citizens alike; "more" says the newest SEARCH_LIMIT of more are listed, "refused" that a query
+        # without a digit was too short to be searched as a name.
         result = selectors.search(user, params.q)
         payload = selectors.page_payload(
             result.rows, "search", {}, result.count, params.page, params.page_size
         )
-        payload["more"] = result.more
+        payload["more"], payload["refused"] = result.more, result.name_refused
         return JsonResponse(payload, encoder=UtcJSONEncoder, json_dumps_params={"ensure_ascii": False})
     if user.is_official:
         if params.list not in selectors.WORKLIST_KEYS:

@@ -147,11 +147,14 @@ class DossierCodeCounter(models.Model):
 
 
 class _NameWordsStart(models.Func):
-    """PostgreSQL: some word of the name's search copy starts with each of these words —
+    """PostgreSQL: some lexeme of the name's search copy starts with each of these words —
     `to_tsvector('simple', copy) @@ to_tsquery('simple', 'w1:* & w2:*')`, which the copy's GIN index
-    (migration 0007) answers. For words of ASCII letters the parser's lexemes are the copy's words, so it
-    holds wherever `words_start_words` does: a necessary condition, ANDed with it, that lets a search over
-    many units read that index instead of every unit's entries."""
+    (migration 0007) answers. A necessary condition of `words_start_words` for words of two or more ASCII
+    letters, ANDed with it: the copy's words are runs of word characters and dots, one space apart, so
+    every token the parser makes of a word starts where the word or a piece of it does, and the first
+    covers the word's leading ASCII letters whole ("h.mong" is one host token, "nguyen_van" two words,
+    "abc123" one numword: no lexeme is shorter than those letters). It lets a search over many units read
+    that index instead of every unit's entries."""
 
     conditional = True
     output_field = models.BooleanField()
@@ -177,18 +180,26 @@ class _NameWordsStart(models.Func):
         )
 
 
-def applicant_named(query: str) -> models.Q | None:
+def name_index_words(query: str) -> list[str]:
+    """The words of a name query that `_NameWordsStart` takes: ASCII letters, two or more."""
+    return [w for w in fold_words(query) if len(w) >= 2 and w.isascii() and w.isalpha()]
+
+
+def applicant_named(query: str, *, by_words_index: bool = False) -> models.Q | None:
     """Dossiers whose applicant's name has every word of the query at the start of one of its words,
     diacritics and case aside ("nguyen thi hang", "Thị Hằng" and "hang" find "Nguyễn Thị Hằng"; "ang"
-    does not; punctuation aside); None for a query without a word of two letters or more."""
+    does not; punctuation aside); None for a query without a word of two letters or more.
+
+    `by_words_index` (PostgreSQL; `selectors.search` decides): the condition also names the name's words
+    index (`_NameWordsStart`), which finds a rare name among many units' dossiers; for a common one, or
+    within a unit, the planner does better without it (it takes the two conditions for independent and
+    underestimates the matches)."""
     words = fold_words(query)
     if not any(len(word) >= 2 for word in words):  # one-letter words alone would match nearly every name
         return None
     condition = words_start_words("applicant_name_folded", words)
-    if connection.vendor == "postgresql":
-        indexed = [w for w in words if len(w) >= 2 and w.isascii() and w.isalpha()]
-        if indexed:
-            condition &= models.Q(_NameWordsStart("applicant_name_folded", indexed))
+    if by_words_index and connection.vendor == "postgresql" and (indexed := name_index_words(query)):
+        condition &= models.Q(_NameWordsStart("applicant_name_folded", indexed))
     return condition
 
 

@@ -1,8 +1,10 @@
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 # --- In -------------------------------------------------------------------------------------------------
 
@@ -27,18 +29,51 @@ class PaperIn(Schema):
     note: str = Field("", max_length=300)
 
 
+FORM_DATA_MAX = 64 * 1024  # bytes of an e-form's JSON a dossier keeps
+FORM_DATA_DEPTH = 6  # levels of nested objects and lists in it
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and lists nest more than `limit` levels in `value` (without recursion: a body may
+    nest as deep as the JSON parser allows)."""
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            if level + 1 > limit:
+                return True
+            stack.extend((inner, level + 1) for inner in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 class DossierCreateIn(Schema):
     # The province's procedure code: `<national code>.<agency identifier>` (e.g. 1.004222.000.00.30.H60).
     procedure: str = Field(..., min_length=3, max_length=40)
     channel: Literal["counter", "online", "postal", "national_portal"]
     applicant: ApplicantIn
     papers: list[PaperIn] = Field(default_factory=list, max_length=60)
-    form_data: dict[str, Any] = Field(default_factory=dict)
+    form_data: dict[str, Any] = Field(
+        default_factory=dict,
+        description=f"Tờ khai điện tử, tối đa {FORM_DATA_MAX // 1024} KB JSON, {FORM_DATA_DEPTH} cấp "
+        f"/ the e-form's data, at most {FORM_DATA_MAX // 1024} KB of JSON, {FORM_DATA_DEPTH} levels deep",
+    )
     summary: str = Field("", max_length=500)
     on_behalf_consent: str = Field("", max_length=1000)
     sets: int = Field(1, ge=1, le=20)
     # A paper dossier found complete at the counter is received at once (Mẫu 01 ready).
     receive: bool = False
+
+    @field_validator("form_data")
+    @classmethod
+    def _form_data_bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if _deeper_than(value, FORM_DATA_DEPTH) or (
+            len(json.dumps(value, ensure_ascii=False, default=str).encode()) > FORM_DATA_MAX
+        ):
+            raise ValueError(
+                f"Tờ khai điện tử tối đa {FORM_DATA_MAX // 1024} KB và {FORM_DATA_DEPTH} cấp lồng nhau. "
+                f"/ The e-form's data is at most {FORM_DATA_MAX // 1024} KB, {FORM_DATA_DEPTH} levels deep."
+            )
+        return value
 
 
 class MissingItemIn(Schema):
@@ -160,6 +195,12 @@ class WorklistOut(Schema):
         False,
         description="Tra cứu: còn hồ sơ khớp ngoài những hồ sơ liệt kê / a search "
         "matched more dossiers than it lists (the newest are listed)",
+    )
+    refused: bool = Field(
+        False,
+        description="Tra cứu: câu tìm không có chữ số quá ngắn để tìm theo tên (ít nhất 3 ký tự, một từ "
+        "hai chữ cái) / a search without a digit, too short to search names by (3 characters, a word of two "
+        "letters)",
     )
 
 

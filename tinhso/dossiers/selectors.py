@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from tinhso.dossiers.models import (
     Dossier,
     Status,
     applicant_named,
+    name_index_words,
 )
 
 RUNNING = (Status.RECEIVED, Status.IN_PROCESS)
@@ -75,6 +77,13 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
 SEARCH_MIN = 3  # characters of a name to search by (a code or an ID number is looked up whole)
 SEARCH_LIMIT = 200  # dossiers a search shows, the newest; beyond them the official narrows the query
 CODE_PREFIX_MIN = 13  # the start of a code searched by: at least the unit's identifier, "000.00.30.H60"
+# A name search over this many units or more may read the name's words index (PostgreSQL), for a name whose
+# words together are rarer than SEARCH_COMMON_SHARE of the dossiers; a commoner one is read newest first and
+# stops at the SEARCH_LIMIT + 1st match (bench/README.md, `dossier_search_province`).
+SEARCH_MANY_UNITS = 10
+SEARCH_COMMON_SHARE = 0.003
+_WORD_SHARES_SECONDS = 600.0
+_word_shares: tuple[float, dict[str, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,49 @@ def search_exact(user: User, query: str) -> str | None:
     return dossiers_visible_to(user).filter(code=query.upper()).values_list("code", flat=True).first()
 
 
+def _name_word_shares() -> dict[str, float]:
+    """PostgreSQL's statistics of the names' words: the share of the dossiers whose name has each common
+    word (the words index's `most_common_elems`, gathered by ANALYZE), read at most every
+    _WORD_SHARES_SECONDS per process; empty where there are none (SQLite, a table never analysed)."""
+    global _word_shares
+    now = time.monotonic()
+    if _word_shares is not None and now - _word_shares[0] < _WORD_SHARES_SECONDS:
+        return _word_shares[1]
+    shares: dict[str, float] = {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = 'dossier_name_words'"
+            )
+            found = cursor.fetchone()
+        if found is not None and found[0] is not None:
+            shares = dict(zip(found[0], found[1], strict=False))  # the frequencies end with 3 figures more
+    _word_shares = (now, shares)
+    return shares
+
+
+def _rare_name(query: str) -> bool:
+    """Whether the dossiers whose name has words starting with each of the query's are fewer than
+    SEARCH_COMMON_SHARE, by the words' statistics (the words taken as independent; a word no common word
+    starts with makes the name rare)."""
+    shares = _name_word_shares()
+    if not shares:
+        return False
+    estimate = 1.0
+    for word in name_index_words(query):
+        estimate *= min(1.0, sum(share for lexeme, share in shares.items() if lexeme.startswith(word)))
+    return estimate < SEARCH_COMMON_SHARE
+
+
+def _many_units(user: User) -> bool:
+    if user_sees_everything(user):
+        return True
+    if not user.is_official or user.agency is None:
+        return False  # a citizen's own dossiers
+    return Agency.objects.subtree_of(user.agency)[:SEARCH_MANY_UNITS].count() >= SEARCH_MANY_UNITS
+
+
 def search_keys(user: User, query: str) -> QuerySet[Dossier, int] | None:
     """The statement of `search`: the keys of the matching dossiers the user may see, newest first (None:
     the query is searched by nothing).
@@ -106,9 +158,10 @@ def search_keys(user: User, query: str) -> QuerySet[Dossier, int] | None:
       business's, rarely) is found by its ID number or its code instead.
 
     On PostgreSQL the indexes of migration 0007 answer it without reading the dossiers' rows: the ID
-    number's; for a name within a unit (agency, the name's copy); over many units, newest first (submitted_at,
-    id) for a common name and the name's words (GIN) for a rarer one, the planner choosing by the words'
-    statistics."""
+    number's; for a name within a unit (agency, the name's copy); over SEARCH_MANY_UNITS units or more,
+    (submitted_at, id) read newest first for a common name, and the name's words (GIN) for a rare one —
+    chosen here, by the words' statistics (`_rare_name`): given both conditions the planner takes them for
+    independent, underestimates a common name's matches and picks the words' index for it too."""
     query = query.strip()
     if not query or "\x00" in query:  # PostgreSQL refuses the character in a parameter
         return None
@@ -117,7 +170,10 @@ def search_keys(user: User, query: str) -> QuerySet[Dossier, int] | None:
         if len(query) >= CODE_PREFIX_MIN:
             condition |= Q(code__startswith=query.upper())
     else:
-        named = applicant_named(query) if len(query) >= SEARCH_MIN else None
+        if len(query) < SEARCH_MIN:
+            return None
+        words_index = connection.vendor == "postgresql" and _many_units(user) and _rare_name(query)
+        named = applicant_named(query, by_words_index=words_index)
         if named is None:
             return None
         condition = named
@@ -135,7 +191,7 @@ def search(user: User, query: str) -> SearchResult:
     read in one statement, the rows by key after it."""
     keys_query = search_keys(user, query)
     if keys_query is None:
-        refused = not any(ch.isdigit() for ch in query) and bool(query.strip())
+        refused = bool(query.strip()) and "\x00" not in query and not any(ch.isdigit() for ch in query)
         return SearchResult(rows=Dossier.objects.none(), count=0, more=False, name_refused=refused)
     keys = list(keys_query[: SEARCH_LIMIT + 1])
     more = len(keys) > SEARCH_LIMIT
@@ -146,34 +202,43 @@ def search(user: User, query: str) -> SearchResult:
 
 FORM_ROWS_MAX = 200  # rows of a dossier's form data a page shows
 FORM_VALUE_MAX = 1000  # characters of one value a page shows
+FORM_FIELD_MAX = 300  # characters of one field's name (its path) a page shows
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("Có") if value else _("Không"))
+    return str(value)
 
 
 def form_rows(data: Any) -> list[tuple[str, str]]:
     """A dossier's form data (`Dossier.form_data`: the e-form as the portal, a kiosk or the national
     portal's adapter sent it) as (field, value) rows for a page: nested fields joined "a › b", lists of
     plain values joined by commas, yes/no in words, empty values left out; at most FORM_ROWS_MAX rows, each
-    value at most FORM_VALUE_MAX characters. The API gives the data as it was received."""
+    field at most FORM_FIELD_MAX characters and each value FORM_VALUE_MAX (the API takes at most
+    `schemas.FORM_DATA_MAX` bytes of it). The API gives the data as it was received. An object's fields
+    come in the order the database keeps them (PostgreSQL's jsonb orders keys its own way: a client whose
+    order matters sends a list, which keeps it)."""
     found: list[tuple[str, str]] = []
 
     def walk(value: Any, path: str) -> None:
-        if len(found) >= FORM_ROWS_MAX or value is None or value == "" or value == [] or value == {}:
+        if len(found) >= FORM_ROWS_MAX or value is None or value == "":
             return
         if isinstance(value, dict):
             for key, inner in value.items():
                 walk(inner, f"{path} › {key}" if path else str(key))
         elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
             for i, inner in enumerate(value, start=1):
-                walk(inner, f"{path} › {i}")
+                walk(inner, f"{path} › {i}" if path else str(i))
         else:
-            if isinstance(value, bool):
-                text = str(_("Có") if value else _("Không"))
-            elif isinstance(value, list):
-                text = ", ".join(str(v) for v in value if v is not None and v != "")
-            else:
-                text = str(value)
-            if len(text) > FORM_VALUE_MAX:
-                text = text[: FORM_VALUE_MAX - 1] + "…"
-            found.append((path or "—", text))
+            plain = value if isinstance(value, list) else [value]
+            text = ", ".join(_form_value(v) for v in plain if v is not None and v != "")
+            if text:
+                found.append((_cut(path or "—", FORM_FIELD_MAX), _cut(text, FORM_VALUE_MAX)))
 
     walk(data, "")
     return found

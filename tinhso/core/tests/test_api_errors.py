@@ -103,3 +103,9 @@ def test_entries_that_are_not_pydantic_errors_and_other_refusals_are_left_as_the
     assert bilingual_message("Forbidden") == "Không có quyền. / Forbidden."
     # In DEBUG ninja adds the parser's reason to its body refusal.
     assert bilingual_message("Cannot parse request body (Expecting value)").startswith("Nội dung yêu cầu")
+
+
+@pytest.mark.django_db
+def test_django_s_404_through_the_api_is_answered_in_both_languages(client: Any) -> None:
+    missing = client.get("/api/provinces/99")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Không tìm thấy. / Not found."}

@@ -10,6 +10,7 @@ builds it anew, and keeps a valid one an earlier run built."""
 
 from django.db import migrations, models
 from django.db.migrations.operations import AddIndex
+from django.db.migrations.operations.base import Operation
 
 
 def _valid_or_dropped(cursor, name):
@@ -49,28 +50,38 @@ class AddIndexWithoutLock(AddIndex):
 
 
 WORDS = "dossier_name_words"
+WORDS_SQL = (
+    "CREATE INDEX CONCURRENTLY {name} ON {table} "
+    "USING gin (to_tsvector('simple'::regconfig, applicant_name_folded))"
+)
 
 
-def words_add(apps, schema_editor):
-    """PostgreSQL: the GIN index of the name's words (`models._NameWordsStart`), which a search by name over
-    many units reads instead of every unit's entries. Not in the model's state: SQLite has no such index."""
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
-        return
-    table = connection.ops.quote_name(apps.get_model("dossiers", "Dossier")._meta.db_table)
-    with connection.cursor() as cursor:
-        if _valid_or_dropped(cursor, WORDS):
+class AddWordsIndex(Operation):
+    """PostgreSQL: the GIN index of the name's words (`models._NameWordsStart`), which a search by name
+    over many units reads for a rare name. Not in the model's state: SQLite has no such index. Written
+    through the schema editor, so that `sqlmigrate` prints it."""
+
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
             return
-        cursor.execute(
-            f"CREATE INDEX CONCURRENTLY {WORDS} ON {table} "
-            "USING gin (to_tsvector('simple'::regconfig, applicant_name_folded))"
-        )
+        if not schema_editor.collect_sql:
+            with schema_editor.connection.cursor() as cursor:
+                if _valid_or_dropped(cursor, WORDS):
+                    return
+        table = schema_editor.quote_name(to_state.apps.get_model(app_label, "Dossier")._meta.db_table)
+        schema_editor.execute(WORDS_SQL.format(name=WORDS, table=table))
 
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {WORDS}")
 
-def words_remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {WORDS}")
+    def describe(self):
+        return "Create the GIN index of the applicants' names' words (PostgreSQL)"
 
 
 class Migration(migrations.Migration):
@@ -99,5 +110,5 @@ class Migration(migrations.Migration):
                 name="dossier_newest_name",
             ),
         ),
-        migrations.RunPython(words_add, words_remove, elidable=False),
+        AddWordsIndex(),
     ]

@@ -132,6 +132,15 @@ def test_bad_input_gets_a_clear_error_and_creates_nothing(client: Client, w: Wor
     (error,) = long_name.json()["detail"]
     assert error["msg"] == "Tối đa 200 ký tự. / At most 200 characters are allowed."
     assert error["ctx"] == {"max_length": 200} and error["loc"][-1] == "name"
+    # An e-form beyond 64 KB or 6 levels deep is refused, saying so, before anything is written.
+    for form in ({"x": "y" * 70_000}, {"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}}):
+        big = post(client, "/api/dossiers", body(w, form_data=form), headers=auth)
+        assert big.status_code == 422 and "Tờ khai điện tử tối đa 64 KB" in big.json()["detail"][0]["msg"]
+    assert (
+        post(client, "/api/dossiers", body(w, form_data={"a": [{"b": {"c": 1}}]}), headers=auth).status_code
+        == 201
+    )
+    Dossier.objects.all().delete()
     # Without a valid token a machine client's write is refused by the session's CSRF check (ninja tries
     # the session after the token): in both languages, as a GET without one is refused as unauthorised.
     for token in ({}, {"Authorization": "Bearer nope"}):
@@ -415,9 +424,12 @@ def test_a_search_finds_by_code_id_number_or_name_among_what_the_user_may_see(
 
     # Newest first, in any state (a withdrawn dossier is in no worklist, but is found).
     assert codes("008190012345", counter) == [done.code, d.code]
-    assert codes(d.code[:-2].lower(), counter)[-1] == d.code  # the start of a code, case aside
+    assert codes(d.code[:-2].lower(), counter) == [d.code]  # the start of a code, case aside
     assert codes("nguyen thi HANG", counter) == [done.code, d.code]
     assert codes("ang", counter) == [] and codes("Hă", counter) == []  # no word start; too short for a name
+    short = client.get("/api/dossiers", {"q": "Hă"}, headers=counter).json()
+    assert (short["refused"], short["more"]) == (True, False)
+    assert client.get("/api/dossiers", {"q": "ang"}, headers=counter).json()["refused"] is False
     # Another ward's officer and a citizen who did not apply find nothing, not even by the code.
     assert codes(d.code, bearer(w.other_counter)) == []
     assert codes("008190012345", bearer(w.citizen)) == []
@@ -434,6 +446,50 @@ def test_a_search_finds_by_code_id_number_or_name_among_what_the_user_may_see(
     # A query longer than a search takes is refused with a clear status, not cut silently.
     assert client.get("/api/dossiers", {"q": "x" * 101}, headers=counter).status_code == 422
     assert client.get("/api/dossiers", {"q": "a\x00b"}, headers=counter).json()["items"] == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's words index")
+def test_the_words_index_condition_loses_no_name_the_like_conditions_find(w: World) -> None:
+    from tinhso.core.text import fold_name
+    from tinhso.dossiers.models import applicant_named
+
+    names = [
+        "H.Mông A Páo",
+        "nguyen_van Tèo",
+        "Công ty ABC123 Xanh",
+        "Hợp tác xã ab.cd_1.2 Lũng Cú",
+        "Lò Thị ½ Hoa",
+        "1.2.3ab Vừ Mí",
+        "Ma Seo Chứ",
+    ]
+    for name in names:
+        d = w.submit(when="2026-03-02 09:00")
+        Dossier.objects.filter(pk=d.pk).update(applicant_name=name, applicant_name_folded=fold_name(name))
+    queries = [
+        "mong",
+        "h.mong",
+        "pao",
+        "nguyen",
+        "van",
+        "teo",
+        "abc",
+        "abc123",
+        "xanh",
+        "ab",
+        "cd",
+        "lung cu",
+    ]
+    queries += ["hoa", "thi hoa", "lo", "mi", "vu", "ma seo", "chu", "cong ty", "xa", "ab.cd"]
+    found: dict[str, int] = {}
+    for query in queries:
+        plain, indexed = (applicant_named(query, by_words_index=flag) for flag in (False, True))
+        assert plain is not None and indexed is not None
+        like = set(Dossier.objects.filter(plain).values_list("pk", flat=True))
+        assert like == set(Dossier.objects.filter(indexed).values_list("pk", flat=True)), query
+        found[query] = len(like)
+    # The LIKE rule itself: a word is a run of word characters (the underscore one) and dots, so "mong"
+    # starts no word of "h.mong", "van" none of "nguyen_van" and "cd" none of "ab.cd_1.2".
+    assert [q for q in queries if not found[q]] == ["mong", "van", "cd"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")

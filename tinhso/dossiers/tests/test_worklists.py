@@ -90,7 +90,7 @@ def test_the_permission_checked_loader_reads_the_dossier_and_what_pages_show_of_
 
 
 def test_form_rows_flatten_the_e_form_for_a_page() -> None:
-    from tinhso.dossiers.selectors import FORM_ROWS_MAX, FORM_VALUE_MAX, form_rows
+    from tinhso.dossiers.selectors import FORM_FIELD_MAX, FORM_ROWS_MAX, FORM_VALUE_MAX, form_rows
 
     assert form_rows({"a": {"b": 1, "c": [1, 2, "", None]}, "d": False, "e": None, "f": {}, "g": []}) == [
         ("a › b", "1"),
@@ -102,3 +102,7 @@ def test_form_rows_flatten_the_e_form_for_a_page() -> None:
     long = form_rows({"k": "x" * 5000})[0][1]
     assert len(long) == FORM_VALUE_MAX and long.endswith("…")
     assert len(form_rows({str(i): i for i in range(FORM_ROWS_MAX + 50)})) == FORM_ROWS_MAX
+    # A long field name is cut as a value is: rows repeat their parents' names.
+    nested = form_rows({"k" * 100_000: {str(i): i for i in range(300)}})
+    assert len(nested) == FORM_ROWS_MAX and all(len(f) == FORM_FIELD_MAX for f, _ in nested)
+    assert form_rows([True, {"a": [False, ""]}]) == [("1", "Có"), ("2 › a", "Không")]
