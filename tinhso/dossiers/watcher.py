@@ -361,7 +361,7 @@ def deadline_scan(
             step.assignee,
             key=f"deadline:step_overdue:{step.pk}:{today}",
             subject=f"Hồ sơ {d.code}: bước “{step.name[:80]}” đã quá hạn",
-            sms=text.format(step.name[:_SMS_NAME], about(d, sms=True), step_due, due),
+            sms=text.format(shortened(step.name, _SMS_NAME), about(d, sms=True), step_due, due),
             email=text.format(step.name, about(d, sms=False), step_due, due),
             topic=f"dossier:{d.code}",
         )
@@ -404,7 +404,7 @@ def deadline_scan(
                 key=f"deadline:consultation_due:{c.pk}:{today}",
                 subject=f"Lấy ý kiến về hồ sơ {d.code}: "
                 + ("đã quá hạn trả lời" if late else "hạn trả lời hôm nay"),
-                sms=text.format(d.agency.name[:_SMS_NAME], about(d, sms=True), due),
+                sms=text.format(shortened(d.agency.name, _SMS_NAME), about(d, sms=True), due),
                 email=text.format(d.agency.name, about(d, sms=False), due),
                 topic=f"dossier:{d.code}",
             )

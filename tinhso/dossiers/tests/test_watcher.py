@@ -321,7 +321,7 @@ def test_the_command_scans_a_chosen_instant_only_once(w: World) -> None:
 
 
 def test_a_consultation_due_today_or_past_reminds_the_asked_agencys_leaders_until_answered(w: World) -> None:
-    from tinhso.accounts.models import Role
+    from tinhso.accounts.models import Agency, Role
     from tinhso.accounts.tests import factories as people
     from tinhso.dossiers.tests.factories import OTHER_WARD
 
@@ -338,9 +338,18 @@ def test_a_consultation_due_today_or_past_reminds_the_asked_agencys_leaders_unti
     assert sent("consultation_due") == contacts(their_leader)  # the asked agency's, not the asker's
     today = OutboxMessage.objects.get(dedupe_key__startswith="deadline:consultation_due:", channel="email")
     assert "hôm nay là hạn trả lời" in today.body and d.code in today.body
+    # The asking agency's name whole in the e-mail, shortened with an ellipsis in the SMS.
+    sms = OutboxMessage.objects.get(dedupe_key__startswith="deadline:consultation_due:", channel="sms")
+    assert w.ward.name in today.body and w.ward.name in sms.body  # 33 characters: whole in both
+    long_name = "Ủy ban nhân dân phường Hà Giang 2, tỉnh Tuyên Quang (Bộ phận Một cửa, tầng 1, số 5)"
+    Agency.objects.filter(pk=w.ward.pk).update(name=long_name)
     deadline_scan(now=at("2026-03-06 10:00"))
     late = OutboxMessage.objects.filter(dedupe_key__startswith="deadline:consultation_due:", channel="email")
-    assert "đã quá hạn trả lời" in late.order_by("-pk")[0].body
+    assert "đã quá hạn trả lời" in late.order_by("-pk")[0].body and long_name in late.order_by("-pk")[0].body
+    late_sms = OutboxMessage.objects.filter(
+        dedupe_key__startswith="deadline:consultation_due:", channel="sms"
+    )
+    assert long_name[:59].rstrip() + "…" in late_sms.order_by("-pk")[0].body
     tr.consult_answer(c, actor=w.other_counter, answer="Đúng nơi ở cũ", at=at("2026-03-06 11:00"))
     assert deadline_scan(now=at("2026-03-09 10:00")).consultation_due.found == 0
 
