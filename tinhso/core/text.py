@@ -49,13 +49,22 @@ def _ascii_share(text: str) -> float:
     return sum(ch.isascii() for ch in letters) / len(letters) if letters else 1.0
 
 
+def _own_words(english: str, vietnamese: str) -> str:
+    """The English half without the words it quotes from the Vietnamese one (a name, a role, an agency:
+    "The recipient must be: Cán bộ một cửa." after "Người nhận phải là Cán bộ một cửa …")."""
+    quoted = set(re.findall(r"\w+", vietnamese))
+    return " ".join(w for w in re.findall(r"\w+", english) if w.isascii() or w not in quoted)
+
+
 def in_language(message: str, language: str | None) -> str:
     """The Vietnamese or the English half of a bilingual message, by `language` ("vi…" or "en…");
-    any other message, or another language, as it is."""
+    any other message, or another language, as it is. The English half is told by its own words being
+    ASCII letters, 90 % or more: words it quotes from the Vietnamese half do not count."""
     if not language or not language.startswith(("vi", "en")) or " / " not in message:
         return message
     for found in _HALVES.finditer(message):
         vietnamese, english = message[: found.start()], message[found.end() :]
-        if _ascii_share(english) >= 0.9 and _ascii_share(vietnamese) < 0.9:
+        own = _own_words(english, vietnamese)
+        if own and _ascii_share(own) >= 0.9 and _ascii_share(vietnamese) < 0.9:
             return vietnamese if language.startswith("vi") else english
     return message

@@ -17,6 +17,12 @@ from tinhso.core.text import in_language
             "Hồ sơ 000.00.30.H60-260302-0001 đã kết thúc (rút / dừng).",
             "Dossier of Nguyễn Thị Hằng is closed.",
         ),
+        (  # the English half quotes Vietnamese role names from the Vietnamese one
+            "Người nhận phải là Cán bộ một cửa, Chuyên viên xử lý, Lãnh đạo phòng của đơn vị xử lý hồ sơ. "
+            "/ The recipient must be: Cán bộ một cửa, Chuyên viên xử lý, Lãnh đạo phòng.",
+            "Người nhận phải là Cán bộ một cửa, Chuyên viên xử lý, Lãnh đạo phòng của đơn vị xử lý hồ sơ.",
+            "The recipient must be: Cán bộ một cửa, Chuyên viên xử lý, Lãnh đạo phòng.",
+        ),
         (
             "Đã quá 3 ngày làm việc (Nghị định 61/2018/NĐ-CP, Điều 19 khoản 4). "
             "/ Past the 3-working-day window.",
@@ -43,6 +49,9 @@ def test_a_bilingual_message_shows_the_half_of_the_language(message: str, vi: st
         "Không tìm thấy hồ sơ / no such dossier",  # the API's short form: no sentence ends before " / "
         "Hồ sơ đã được tiếp nhận.",
         "Sets must be 1–20.",
+        "Hồ sơ đã được tiếp nhận. / Tên tổ chức mới.",  # two Vietnamese sentences
+        "Người nhận là Cán bộ. / Cán bộ một cửa nhận.",  # Vietnamese words, some quoted: still Vietnamese
+        "Hồ sơ đã nhận. / Hồ sơ.",  # nothing of its own on the right
     ],
 )
 def test_other_text_is_left_as_it_is(message: str) -> None:
