@@ -31,13 +31,14 @@ class ReceptionForm(forms.Form):
         ],
         initial=Channel.COUNTER,
     )
-    applicant_name = forms.CharField(label=_("Họ và tên người nộp"), max_length=200)
+    # The ID number first: the counter fills the rest from it ("Điền theo số định danh").
     applicant_id_number = forms.CharField(
         label=_("Số định danh cá nhân (CCCD)"),
         max_length=12,
         required=False,
         validators=[validate_national_id],
     )
+    applicant_name = forms.CharField(label=_("Họ và tên người nộp"), max_length=200)
     applicant_phone = forms.RegexField(
         label=_("Số điện thoại"),
         regex=PHONE,

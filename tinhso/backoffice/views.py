@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import Agency, Role, User
+from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.selectors import user_sees_everything
 from tinhso.backoffice.forms import ActionForm, CitizenAccountForm, OnBehalfForm, ReceptionForm
 from tinhso.core.errors import Refusal
@@ -207,7 +208,9 @@ def reception_page(request: HttpRequest) -> HttpResponse:
     bindings = _bindings(user)
     chosen = request.POST.get("binding") or request.GET.get("binding")
     binding = bindings.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
-    if request.method == "POST":
+    if request.method == "POST" and "lookup" in request.POST:
+        form = _reception_looked_up(request, user, bindings, binding)
+    elif request.method == "POST":
         form = ReceptionForm(request.POST, bindings=bindings, binding=binding)
         if form.is_valid():
             data = form.cleaned_data
@@ -247,6 +250,48 @@ def reception_page(request: HttpRequest) -> HttpResponse:
             bindings=bindings, binding=binding, initial={"binding": binding.pk if binding else None}
         )
     return render(request, "backoffice/reception.html", {"form": form, "binding": binding})
+
+
+APPLICANT_FIELDS = ("applicant_name", "applicant_phone", "applicant_email", "applicant_address")
+
+
+def _reception_looked_up(
+    request: HttpRequest, user: User, bindings: Any, binding: ProcedureBinding | None
+) -> ReceptionForm:
+    """The reception form as typed, the applicant's empty fields filled from what the province knows of
+    the ID number typed (`selectors.applicant_known`): nothing is received. Each lookup is audited, with
+    what it found; a number that is not a valid one is said so and looked up nowhere."""
+    typed = {name: request.POST.get(name, "") for name in ReceptionForm.base_fields if name != "papers"}
+    typed["papers"] = request.POST.getlist("papers")  # type: ignore[assignment]
+    id_number = typed["applicant_id_number"].strip()
+    try:
+        validate_national_id(id_number)
+    except ValidationError as exc:
+        messages.error(request, " ".join(str(m) for m in exc.messages))
+        return ReceptionForm(bindings=bindings, binding=binding, initial=typed)
+    found = selectors.applicant_known(user, id_number)
+    dossier_services.applicant_looked_up(
+        actor=user,
+        id_number=id_number,
+        found=found.source if found else "",
+        dossier_code=found.dossier_code if found else "",
+    )
+    if found is None:
+        messages.info(request, _("Chưa có người nộp nào với số định danh này: nhập thông tin người nộp."))
+        return ReceptionForm(bindings=bindings, binding=binding, initial=typed)
+    known = dict(zip(APPLICANT_FIELDS, (found.name, found.phone, found.email, found.address), strict=True))
+    for name, value in known.items():
+        if not typed[name].strip():
+            typed[name] = value
+    if found.source == "account":
+        messages.info(request, _("Đã điền theo tài khoản công dân của người nộp: đối chiếu với giấy tờ."))
+    else:
+        messages.info(
+            request,
+            _("Đã điền theo hồ sơ %(code)s của người nộp: đối chiếu với giấy tờ.")
+            % {"code": found.dossier_code},
+        )
+    return ReceptionForm(bindings=bindings, binding=binding, initial=typed)
 
 
 def _colleagues(d: Dossier, roles: tuple[str, ...]) -> list[User]:

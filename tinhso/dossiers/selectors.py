@@ -200,6 +200,50 @@ def search(user: User, query: str) -> SearchResult:
     return SearchResult(rows=found, count=len(keys), more=more, name_refused=False)
 
 
+@dataclass(frozen=True)
+class KnownApplicant:
+    """What the province already knows of a person by their ID number, for the counter's form."""
+
+    name: str
+    phone: str
+    email: str
+    address: str
+    source: str  # "account": their citizen account; "dossier": the newest dossier the official may see
+    dossier_code: str  # that dossier's (the address's source), if any
+
+
+def applicant_known(user: User, id_number: str) -> KnownApplicant | None:
+    """The person with this ID number as the counter officer `user` may know them: their active citizen
+    account (name, phone, e-mail), the address and what the account lacks from the newest dossier `user`
+    may see with that applicant's number; None when neither exists. The caller audits the lookup."""
+    id_number = id_number.strip()
+    if not id_number or "\x00" in id_number:
+        return None
+    account = (
+        User.objects.filter(kind=User.Kind.CITIZEN, is_active=True, national_id=id_number)
+        .only("full_name", "phone", "email")
+        .first()
+    )
+    last = (
+        dossiers_visible_to(user)
+        .filter(applicant_id_number=id_number, applicant_kind="citizen")
+        .order_by("-submitted_at", "-id")
+        .values("code", "applicant_name", "applicant_phone", "applicant_email", "applicant_address")
+        .first()
+    )
+    if account is None and last is None:
+        return None
+    d: dict[str, Any] = dict(last) if last else {}
+    return KnownApplicant(
+        name=(account.full_name if account else "") or d.get("applicant_name", ""),
+        phone=(account.phone if account else "") or d.get("applicant_phone", ""),
+        email=(account.email if account else "") or d.get("applicant_email", ""),
+        address=d.get("applicant_address", ""),
+        source="account" if account is not None else "dossier",
+        dossier_code=d.get("code", ""),
+    )
+
+
 FORM_ROWS_MAX = 200  # rows of a dossier's form data a page shows
 FORM_VALUE_MAX = 1000  # characters of one value a page shows
 FORM_FIELD_MAX = 300  # characters of one field's name (its path) a page shows

@@ -206,3 +206,18 @@ def consultation_paper_viewed(*, consultation: Consultation, row: PaperFile, kin
             "reader_agency": actor.agency.code if actor.agency else "",
         },
     )
+
+
+def applicant_looked_up(*, actor: User, id_number: str, found: str, dossier_code: str) -> None:
+    """Audit one lookup of a person by their ID number at the counter (`selectors.applicant_known`):
+    an official has read a citizen's contact details (personal data, ND 13/2023). Under the official's
+    agency; what it found ("account", "dossier" or nothing) and the dossier it read them from."""
+    audit_record(
+        event="dossier.applicant_looked_up",
+        target_type="applicant",
+        target_id=id_number,
+        actor_id=actor.pk,
+        actor_label=actor.get_username(),
+        agency_code=actor.agency.code if actor.agency else "",
+        new={"found": found, "dossier": dossier_code},
+    )

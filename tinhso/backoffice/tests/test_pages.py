@@ -475,3 +475,72 @@ def test_the_dossier_page_shows_the_e_forms_data_and_the_asked_agency_sees_it_wh
     assert "Nơi thường trú mới › Tỉnh" in text(other.get(f"/backoffice/consultations/{c.pk}/"))
     tr.consult_answer(c, actor=w.other_counter, answer="Đúng")
     assert 'data-testid="form-data"' not in text(other.get(f"/backoffice/consultations/{c.pk}/"))
+
+
+def test_the_counter_fills_the_applicant_from_the_id_number_typed(w: World) -> None:
+    from tinhso.accounts.tests import factories as people
+    from tinhso.core.models import AuditEntry
+    from tinhso.dossiers.tests.factories import bind
+
+    c = logged_in(w.counter)
+    url = f"/backoffice/reception/?binding={w.residence.pk}"
+    checklist = re.findall(r'name="papers" value="(\d+)"', text(c.get(url)))
+    typed = {
+        "binding": w.residence.pk,
+        "channel": "counter",
+        "papers": checklist[:1],
+        "sets": 1,
+        "lookup": "1",
+    }
+
+    def field(page: str, name: str) -> str:
+        found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page)
+        return found.group(1) if found else ""
+
+    # Nobody known: said so, nothing received, the typed form kept (the papers ticked too).
+    unknown = text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
+    assert "Chưa có người nộp nào với số định danh này" in unknown and Dossier.objects.count() == 0
+    assert field(unknown, "applicant_id_number") == "008190012345"
+    assert re.search(rf'name="papers" value="{checklist[0]}" id="[^"]+" checked', unknown)
+    # A number that is not one: refused, looked up nowhere.
+    bad = text(c.post(url, {**typed, "applicant_id_number": "12"}))
+    assert "12 chữ số" in bad
+    # From the newest dossier of the unit with that applicant: its name, phone, e-mail and address.
+    w.received(when="2026-03-02 09:00")
+    found = text(
+        c.post(url, {**typed, "applicant_id_number": "008190012345", "applicant_phone": "0987654321"})
+    )
+    assert "Đã điền theo hồ sơ" in found
+    assert (field(found, "applicant_name"), field(found, "applicant_email")) == (
+        "Nguyễn Thị Hằng",
+        "hang@example.vn",
+    )
+    assert field(found, "applicant_phone") == "0987654321"  # what the officer typed is kept
+    # A citizen account with that number comes first; another unit's officer knows only the account.
+    people.citizen(full_name="Nguyễn Thị Hằng (tài khoản)", national_id="008190012345", phone="0911111111")
+    by_account = text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
+    assert "Đã điền theo tài khoản công dân" in by_account
+    assert (field(by_account, "applicant_name"), field(by_account, "applicant_phone")) == (
+        "Nguyễn Thị Hằng (tài khoản)",
+        "0911111111",
+    )
+    theirs = bind(w.residence.procedure, w.other_ward)
+    other = logged_in(w.other_counter)
+    elsewhere = text(
+        other.post(
+            f"/backoffice/reception/?binding={theirs.pk}",
+            {**typed, "binding": theirs.pk, "papers": [], "applicant_id_number": "008190012345"},
+        )
+    )
+    assert (
+        "Đã điền theo tài khoản công dân" in elsewhere and field(elsewhere, "applicant_phone") == "0911111111"
+    )
+    assert field(elsewhere, "applicant_email") == ""  # the first ward's dossier is not theirs to read
+    assert Dossier.objects.count() == 1  # only the dossier received above
+    looked = AuditEntry.objects.filter(event="dossier.applicant_looked_up").order_by("seq")
+    assert [(e.actor_id, e.target_id, e.new["found"]) for e in looked] == [
+        (w.counter.pk, "008190012345", ""),
+        (w.counter.pk, "008190012345", "dossier"),
+        (w.counter.pk, "008190012345", "account"),
+        (w.other_counter.pk, "008190012345", "account"),
+    ]
