@@ -7,6 +7,7 @@ official reaches the dossiers of their agency and the units under it; a citizen 
 Creation honours `Idempotency-Key`: a retry returns the first dossier (200, `Idempotent-Replayed: true`).
 """
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -21,7 +22,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from tinhso.accounts.api_auth import API_AUTH
-from tinhso.accounts.models import Agency, User
+from tinhso.accounts.models import Agency, Role, User
 from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.schemas import ErrorOut
 from tinhso.core import rows
@@ -46,6 +47,7 @@ from tinhso.dossiers.schemas import (
     ConsultationOut,
     DossierCreateIn,
     DossierOut,
+    KnownApplicantOut,
     PaperFileOut,
     WorklistOut,
 )
@@ -348,6 +350,34 @@ def dossier_worklist(request: HttpRequest, params: Query[WorklistParams]) -> Htt
     qs = selectors.dossiers_visible_to(user)  # newest first (the model's order)
     payload = selectors.page_payload(qs, "mine", {}, qs.count(), params.page, params.page_size)
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+@router.get(
+    "/applicants/{id_number}",
+    response={200: KnownApplicantOut, **ERRORS},
+    summary="Người nộp theo số định danh / An applicant by ID number",
+)
+def applicant_by_id_number(request: HttpRequest, id_number: str) -> Any:
+    """For a counter officer's client: the person's name and contacts from their citizen account, else
+    from the newest dossier the officer may see with that number (`selectors.applicant_known`), to fill a
+    reception; 404 when the province knows neither. Every lookup is audited."""
+    user = _user(request)
+    if not user.is_official or not user.has_role(Role.COUNTER_OFFICER):
+        raise HttpError(403, "Chỉ cán bộ một cửa tra người nộp. / Only counter officers look applicants up.")
+    try:
+        validate_national_id(id_number)
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(str(m) for m in exc.messages)) from None
+    found = selectors.applicant_known(user, id_number)
+    services.applicant_looked_up(
+        actor=user,
+        id_number=id_number,
+        found=found.source if found else "",
+        dossier_code=found.dossier_code if found else "",
+    )
+    if found is None:
+        raise HttpError(404, "Chưa có người nộp với số định danh này. / No applicant with this ID number.")
+    return {"id_number": id_number, **dataclasses.asdict(found)}
 
 
 @router.get("/dossiers/{code}", response={200: DossierOut, **ERRORS}, summary="Một hồ sơ / One dossier")

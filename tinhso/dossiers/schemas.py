@@ -267,3 +267,15 @@ class ConsultationListOut(Schema):
 
 class ConsultationAnswerIn(Schema):
     answer: str = Field(..., max_length=5000)
+
+
+class KnownApplicantOut(Schema):
+    """What the province knows of a person by their ID number, to fill a counter's form."""
+
+    id_number: str
+    name: str
+    phone: str
+    email: str
+    address: str
+    source: Literal["account", "dossier"]
+    dossier_code: str

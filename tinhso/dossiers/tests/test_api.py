@@ -523,3 +523,33 @@ def test_a_search_reads_the_token_the_keys_and_the_rows(
     with django_assert_max_num_queries(4):  # the token (and its user), the keys, the rows
         found = client.get("/api/dossiers", {"q": "nguyen thi hang"}, headers=auth)
     assert len(found.json()["items"]) == 3
+
+
+def test_a_counters_client_looks_an_applicant_up_by_id_number(client: Client, w: World) -> None:
+    from tinhso.core.models import AuditEntry
+
+    counter = bearer(w.counter)
+    assert client.get("/api/applicants/008190012345", headers=counter).status_code == 404  # nobody yet
+    assert client.get("/api/applicants/12", headers=counter).status_code == 422
+    w.received(when="2026-03-02 09:00")
+    found = client.get("/api/applicants/008190012345", headers=counter)
+    assert found.status_code == 200, found.content
+    assert found.json() == {
+        "id_number": "008190012345",
+        "name": "Nguyễn Thị Hằng",
+        "phone": "0912345678",
+        "email": "hang@example.vn",
+        "address": "",
+        "source": "dossier",
+        "dossier_code": Dossier.objects.get().code,
+    }
+    # Another unit's counter does not read this unit's dossier; a specialist does not look up at all.
+    assert client.get("/api/applicants/008190012345", headers=bearer(w.other_counter)).status_code == 404
+    refused = client.get("/api/applicants/008190012345", headers=bearer(w.specialist))
+    assert refused.status_code == 403 and "Chỉ cán bộ một cửa" in refused.json()["detail"]
+    looked = AuditEntry.objects.filter(event="dossier.applicant_looked_up").order_by("seq")
+    assert [(e.actor_id, (e.new or {}).get("found")) for e in looked] == [
+        (w.counter.pk, ""),
+        (w.counter.pk, "dossier"),
+        (w.other_counter.pk, ""),
+    ]
