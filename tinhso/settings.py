@@ -222,6 +222,9 @@ FEEDBACK_ANSWER_WORKING_DAYS = env_int("FEEDBACK_ANSWER_WORKING_DAYS", 10)
 FEEDBACK_ANONYMOUS_PER_IP = (env_int("FEEDBACK_ANONYMOUS_PER_HOUR", 5), 3600)
 FEEDBACK_PER_USER = (env_int("FEEDBACK_PER_USER_PER_DAY", 10), 86400)
 FEEDBACK_KIOSK_SCANS = (env_int("FEEDBACK_KIOSK_SCANS_PER_10_MIN", 60), 600)
+# Lookups of a person by ID number at the counter (the reception page and GET /api/applicants), per
+# official: a counter receives tens of dossiers a day, and each lookup reads a citizen's contacts.
+APPLICANT_LOOKUPS_PER_USER = (env_int("APPLICANT_LOOKUPS_PER_HOUR", 100), 3600)
 # How long the kiosk's rating screen stays valid after a scan (seconds).
 FEEDBACK_KIOSK_TOKEN_SECONDS = env_int("FEEDBACK_KIOSK_TOKEN_SECONDS", 600)
 # Files above this size are streamed to a temporary file rather than held in memory.

@@ -208,7 +208,7 @@ def reception_page(request: HttpRequest) -> HttpResponse:
     bindings = _bindings(user)
     chosen = request.POST.get("binding") or request.GET.get("binding")
     binding = bindings.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
-    if request.method == "POST" and "lookup" in request.POST:
+    if request.method == "POST" and "lookup" in request.POST and binding is not None:
         form = _reception_looked_up(request, user, bindings, binding)
     elif request.method == "POST":
         form = ReceptionForm(request.POST, bindings=bindings, binding=binding)
@@ -263,9 +263,14 @@ def _reception_looked_up(
     what it found; a number that is not a valid one is said so and looked up nowhere."""
     typed = {name: request.POST.get(name, "") for name in ReceptionForm.base_fields if name != "papers"}
     typed["papers"] = request.POST.getlist("papers")  # type: ignore[assignment]
+    typed["sets"] = typed["sets"] or "1"
     id_number = typed["applicant_id_number"].strip()
     try:
+        dossier_services.applicant_lookup_allowed(user)
         validate_national_id(id_number)
+    except Refusal as exc:
+        messages.error(request, exc.message)
+        return ReceptionForm(bindings=bindings, binding=binding, initial=typed)
     except ValidationError as exc:
         messages.error(request, " ".join(str(m) for m in exc.messages))
         return ReceptionForm(bindings=bindings, binding=binding, initial=typed)

@@ -53,7 +53,7 @@ def _own_words(english: str, vietnamese: str) -> str:
     """The English half without the words it quotes from the Vietnamese one (a name, a role, an agency:
     "The recipient must be: Cán bộ một cửa." after "Người nhận phải là Cán bộ một cửa …")."""
     quoted = set(re.findall(r"\w+", vietnamese))
-    return " ".join(w for w in re.findall(r"\w+", english) if w.isascii() or w not in quoted)
+    return " ".join(w for w in re.findall(r"\w+", english) if w not in quoted)
 
 
 def in_language(message: str, language: str | None) -> str:
@@ -65,6 +65,6 @@ def in_language(message: str, language: str | None) -> str:
     for found in _HALVES.finditer(message):
         vietnamese, english = message[: found.start()], message[found.end() :]
         own = _own_words(english, vietnamese)
-        if own and _ascii_share(own) >= 0.9 and _ascii_share(vietnamese) < 0.9:
+        if any(ch.isalpha() for ch in own) and _ascii_share(own) >= 0.9 and _ascii_share(vietnamese) < 0.9:
             return vietnamese if language.startswith("vi") else english
     return message

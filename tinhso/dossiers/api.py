@@ -352,22 +352,36 @@ def dossier_worklist(request: HttpRequest, params: Query[WorklistParams]) -> Htt
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
-@router.get(
-    "/applicants/{id_number}",
-    response={200: KnownApplicantOut, **ERRORS},
+class ApplicantLookupIn(Schema):
+    id_number: str = Field(..., min_length=1, max_length=20, description="Số định danh cá nhân / ID number")
+
+
+@router.post(
+    "/applicants/lookup",
+    response={200: KnownApplicantOut, **ERRORS, 429: ErrorOut},
     summary="Người nộp theo số định danh / An applicant by ID number",
 )
-def applicant_by_id_number(request: HttpRequest, id_number: str) -> Any:
-    """For a counter officer's client: the person's name and contacts from their citizen account, else
-    from the newest dossier the officer may see with that number (`selectors.applicant_known`), to fill a
-    reception; 404 when the province knows neither. Every lookup is audited."""
+def applicant_lookup(request: HttpRequest, body: ApplicantLookupIn) -> Any:
+    """For a counter officer's client: the person's name and contacts from their verified citizen account,
+    else from the newest dossier the officer may see with that number (`selectors.applicant_known`), to
+    fill a reception; 404 when the province knows neither. A POST (the number stays out of URLs and logs,
+    and a session needs its CSRF token); each one counted (`services.applicant_lookup_allowed`: 429 beyond
+    the hour's limit, with Retry-After) and each one that reads audited."""
     user = _user(request)
     if not user.is_official or not user.has_role(Role.COUNTER_OFFICER):
         raise HttpError(403, "Chỉ cán bộ một cửa tra người nộp. / Only counter officers look applicants up.")
+    id_number = body.id_number.strip()
+    try:
+        services.applicant_lookup_allowed(user)
+    except services.LookupsUsedUp as exc:
+        answer = JsonResponse({"detail": exc.message}, status=429, json_dumps_params={"ensure_ascii": False})
+        answer["Retry-After"] = str(max(1, exc.retry_after))
+        return answer
     try:
         validate_national_id(id_number)
     except ValidationError as exc:
-        raise HttpError(422, " ".join(str(m) for m in exc.messages)) from None
+        vietnamese = " ".join(str(m) for m in exc.messages)
+        raise HttpError(422, f"{vietnamese} / Not a valid personal ID number (12 digits).") from None
     found = selectors.applicant_known(user, id_number)
     services.applicant_looked_up(
         actor=user,

@@ -214,13 +214,17 @@ class KnownApplicant:
 
 def applicant_known(user: User, id_number: str) -> KnownApplicant | None:
     """The person with this ID number as the counter officer `user` may know them: their active citizen
-    account (name, phone, e-mail), the address and what the account lacks from the newest dossier `user`
-    may see with that applicant's number; None when neither exists. The caller audits the lookup."""
+    account whose number has been verified (VNeID, or an official against the card: a number typed at
+    sign-up is checked for its form only, and another could have typed it) for the name, phone and e-mail;
+    the address and what the account lacks from the newest dossier `user` may see with that applicant's
+    number; None when neither exists. The caller limits and audits the lookups (`services`)."""
     id_number = id_number.strip()
     if not id_number or "\x00" in id_number:
         return None
     account = (
-        User.objects.filter(kind=User.Kind.CITIZEN, is_active=True, national_id=id_number)
+        User.objects.filter(
+            kind=User.Kind.CITIZEN, is_active=True, national_id=id_number, national_id_verified=True
+        )
         .only("full_name", "phone", "email")
         .first()
     )

@@ -7,12 +7,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 
 from tinhso.accounts.models import Role, User
+from tinhso.accounts.ratelimit import rate_limit_hit
 from tinhso.core.audit import audit_batch, audit_record
 from tinhso.core.errors import Refusal
 from tinhso.core.files import check_upload, pdf_rendition
@@ -206,6 +208,28 @@ def consultation_paper_viewed(*, consultation: Consultation, row: PaperFile, kin
             "reader_agency": actor.agency.code if actor.agency else "",
         },
     )
+
+
+class LookupsUsedUp(DossierRuleError):
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            "Đã tra quá nhiều người nộp trong giờ này: thử lại sau. / Too many applicant lookups this hour."
+        )
+
+
+def applicant_lookup_allowed(actor: User) -> None:
+    """Count one lookup of a person by ID number for `actor` (the reception page's and the API's, valid
+    numbers or not); `LookupsUsedUp` beyond `settings.APPLICANT_LOOKUPS_PER_USER` in its window: each reads
+    a citizen's contacts, and the numbers follow a pattern a script could walk."""
+    limit, window = settings.APPLICANT_LOOKUPS_PER_USER
+    decision = rate_limit_hit(
+        scope="applicant-lookup", subject=str(actor.pk), limit=limit, window_seconds=window
+    )
+    if not decision.allowed:
+        raise LookupsUsedUp(decision.retry_after)
 
 
 def applicant_looked_up(*, actor: User, id_number: str, found: str, dossier_code: str) -> None:

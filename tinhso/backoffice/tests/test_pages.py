@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -516,8 +517,22 @@ def test_the_counter_fills_the_applicant_from_the_id_number_typed(w: World) -> N
         "hang@example.vn",
     )
     assert field(found, "applicant_phone") == "0987654321"  # what the officer typed is kept
-    # A citizen account with that number comes first; another unit's officer knows only the account.
-    people.citizen(full_name="Nguyễn Thị Hằng (tài khoản)", national_id="008190012345", phone="0911111111")
+    # A citizen account whose number nobody verified is not used: another may have typed that number.
+    squatter = people.citizen(full_name="Kẻ Mạo Danh", national_id="008190012345", phone="0900000000")
+    not_theirs = text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
+    assert (
+        "Đã điền theo hồ sơ" in not_theirs
+        and "Kẻ Mạo Danh" not in not_theirs
+        and "0900000000" not in not_theirs
+    )
+    # A verified account with that number comes first; another unit's officer knows only the account.
+    squatter.delete()
+    people.citizen(
+        full_name="Nguyễn Thị Hằng (tài khoản)",
+        national_id="008190012345",
+        national_id_verified=True,
+        phone="0911111111",
+    )
     by_account = text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
     assert "Đã điền theo tài khoản công dân" in by_account
     assert (field(by_account, "applicant_name"), field(by_account, "applicant_phone")) == (
@@ -541,6 +556,21 @@ def test_the_counter_fills_the_applicant_from_the_id_number_typed(w: World) -> N
     assert [(e.actor_id, e.target_id, (e.new or {}).get("found")) for e in looked] == [
         (w.counter.pk, "008190012345", ""),
         (w.counter.pk, "008190012345", "dossier"),
+        (w.counter.pk, "008190012345", "dossier"),
         (w.counter.pk, "008190012345", "account"),
         (w.other_counter.pk, "008190012345", "account"),
     ]
+    # Enter in a field receives: the form's first submit button is the reception's, not the lookup's.
+    first = re.search(r'<form method="post".*?<button([^>]*)>', unknown, re.S)
+    assert first is not None and 'name="lookup"' not in first.group(1) and "receive-default" in first.group(1)
+
+
+def test_lookups_by_id_number_are_limited_per_official(w: World, settings: Any) -> None:
+    settings.APPLICANT_LOOKUPS_PER_USER = (2, 3600)
+    c = logged_in(w.counter)
+    url = f"/backoffice/reception/?binding={w.residence.pk}"
+    typed = {"binding": w.residence.pk, "channel": "counter", "sets": 1, "lookup": "1"}
+    for _ in range(2):
+        assert "Chưa có người nộp nào" in text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
+    third = text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
+    assert "Đã tra quá nhiều người nộp trong giờ này" in third and "Chưa có người nộp nào" not in third

@@ -52,6 +52,9 @@ def test_a_bilingual_message_shows_the_half_of_the_language(message: str, vi: st
         "Hồ sơ đã được tiếp nhận. / Tên tổ chức mới.",  # two Vietnamese sentences
         "Người nhận là Cán bộ. / Cán bộ một cửa nhận.",  # Vietnamese words, some quoted: still Vietnamese
         "Hồ sơ đã nhận. / Hồ sơ.",  # nothing of its own on the right
+        "Hồ sơ đã nộp. / Hồ sơ 2.",  # nor here: a number is no English
+        "Quét mã QR trên Giấy tiếp nhận trước. / Quét mã QR.",
+        "Hồ sơ đã nộp cho UBND xã. / Hồ sơ cho UBND.",
     ],
 )
 def test_other_text_is_left_as_it_is(message: str) -> None:

@@ -525,14 +525,23 @@ def test_a_search_reads_the_token_the_keys_and_the_rows(
     assert len(found.json()["items"]) == 3
 
 
-def test_a_counters_client_looks_an_applicant_up_by_id_number(client: Client, w: World) -> None:
+def test_a_counters_client_looks_an_applicant_up_by_id_number(
+    client: Client, w: World, settings: Any
+) -> None:
     from tinhso.core.models import AuditEntry
 
     counter = bearer(w.counter)
-    assert client.get("/api/applicants/008190012345", headers=counter).status_code == 404  # nobody yet
-    assert client.get("/api/applicants/12", headers=counter).status_code == 422
+
+    def lookup(id_number: str, auth: dict[str, str]) -> Any:
+        return post(client, "/api/applicants/lookup", {"id_number": id_number}, headers=auth)
+
+    assert lookup("008190012345", counter).status_code == 404  # nobody yet
+    bad = lookup("12", counter)
+    assert bad.status_code == 422 and bad.json()["detail"].endswith(
+        "/ Not a valid personal ID number (12 digits)."
+    )
     w.received(when="2026-03-02 09:00")
-    found = client.get("/api/applicants/008190012345", headers=counter)
+    found = lookup(" 008190012345 ", counter)  # spaces around it aside
     assert found.status_code == 200, found.content
     assert found.json() == {
         "id_number": "008190012345",
@@ -544,12 +553,21 @@ def test_a_counters_client_looks_an_applicant_up_by_id_number(client: Client, w:
         "dossier_code": Dossier.objects.get().code,
     }
     # Another unit's counter does not read this unit's dossier; a specialist does not look up at all.
-    assert client.get("/api/applicants/008190012345", headers=bearer(w.other_counter)).status_code == 404
-    refused = client.get("/api/applicants/008190012345", headers=bearer(w.specialist))
+    assert lookup("008190012345", bearer(w.other_counter)).status_code == 404
+    refused = lookup("008190012345", bearer(w.specialist))
     assert refused.status_code == 403 and "Chỉ cán bộ một cửa" in refused.json()["detail"]
     looked = AuditEntry.objects.filter(event="dossier.applicant_looked_up").order_by("seq")
-    assert [(e.actor_id, (e.new or {}).get("found")) for e in looked] == [
-        (w.counter.pk, ""),
-        (w.counter.pk, "dossier"),
-        (w.other_counter.pk, ""),
+    assert [(e.actor_id, e.target_id, (e.new or {}).get("found")) for e in looked] == [
+        (w.counter.pk, "008190012345", ""),
+        (w.counter.pk, "008190012345", "dossier"),
+        (w.other_counter.pk, "008190012345", ""),
     ]
+    # Counted per official, valid numbers or not: beyond the hour's limit, 429 with when to come back.
+    settings.APPLICANT_LOOKUPS_PER_USER = (4, 3600)  # the counter has used 3
+    assert lookup("008190012345", counter).status_code == 200
+    used_up = lookup("008190012345", counter)
+    assert used_up.status_code == 429 and int(used_up["Retry-After"]) > 0
+    assert used_up.json()["detail"].startswith("Đã tra quá nhiều người nộp")
+    assert (
+        AuditEntry.objects.filter(event="dossier.applicant_looked_up").count() == 4
+    )  # the refused one read nothing
