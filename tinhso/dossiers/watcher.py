@@ -360,7 +360,7 @@ def deadline_scan(
             counts,
             step.assignee,
             key=f"deadline:step_overdue:{step.pk}:{today}",
-            subject=f"Hồ sơ {d.code}: bước “{step.name[:80]}” đã quá hạn",
+            subject=f"Hồ sơ {d.code}: bước “{shortened(step.name, 80)}” đã quá hạn",
             sms=text.format(shortened(step.name, _SMS_NAME), about(d, sms=True), step_due, due),
             email=text.format(step.name, about(d, sms=False), step_due, due),
             topic=f"dossier:{d.code}",
