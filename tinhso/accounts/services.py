@@ -448,33 +448,6 @@ def account_exists_errors(*, phone: str | None, national_id: str | None) -> dict
     return errors
 
 
-@transaction.atomic
-def citizen_national_id_verify(*, citizen: User, actor: User) -> User:
-    """*Xác minh số định danh*: a counter officer has checked the person's ID card against the account (the
-    number, and the name on it); from now on the number is trusted (the reception's lookup fills from the
-    account). An account made at sign-up has its number checked for its form only. Refused for anything
-    but an active citizen account with an unverified number, or by anyone but a counter officer."""
-    if not (actor.is_active and actor.is_official and actor.has_role(Role.COUNTER_OFFICER)):
-        raise ValidationError(_("Chỉ cán bộ một cửa xác minh số định danh của người dân."))
-    citizen = User.objects.select_for_update().get(pk=citizen.pk)
-    if citizen.kind != User.Kind.CITIZEN or not citizen.is_active or not citizen.national_id:
-        raise ValidationError(_("Tài khoản này không có số định danh để xác minh."))
-    if citizen.national_id_verified:
-        return citizen
-    citizen.national_id_verified = True
-    citizen.save(update_fields=["national_id_verified"])
-    audit_record(
-        event="user.national_id_verified",
-        target_type="accounts.user",
-        target_id=citizen.pk,
-        agency_code=actor.agency.code if actor.agency else "",
-        old={"national_id_verified": False},
-        new={"national_id_verified": True, "by": "counter"},
-        **_actor_fields(actor),  # type: ignore[arg-type]
-    )
-    return citizen
-
-
 def citizen_signup_start(
     *,
     full_name: str,

@@ -9,7 +9,6 @@ urlpatterns = [
     path("backoffice/reception/", views.reception_page, name="reception"),
     path("backoffice/register/<int:year>.pdf", views.register_pdf, name="register"),
     path("backoffice/citizens/new/", views.citizen_new, name="citizen_new"),
-    path("backoffice/citizens/<int:citizen_id>/verify/", views.citizen_verify, name="citizen_verify"),
     path("backoffice/consultations/", views.consultations_page, name="consultations"),
     path(
         "backoffice/consultations/<int:consultation_id>/answer/",

@@ -469,20 +469,12 @@ def citizen_new(request: HttpRequest) -> HttpResponse:
     if not user.has_role(Role.COUNTER_OFFICER):
         raise PermissionDenied
     form = CitizenAccountForm(request.POST or None)
-    unverified: User | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        existing = User.objects.filter(national_id=data["national_id"]).first()
-        if existing is not None:
+        if User.objects.filter(national_id=data["national_id"]).exists():
             form.add_error(
                 "national_id", _("Số định danh này đã có tài khoản: hướng dẫn người dân đăng nhập.")
             )
-            if (
-                existing.kind == User.Kind.CITIZEN
-                and existing.is_active
-                and not existing.national_id_verified
-            ):
-                unverified = existing  # the officer may check the card against it (citizen_verify)
         else:
             password = _slip_password()
             try:
@@ -509,33 +501,7 @@ def citizen_new(request: HttpRequest) -> HttpResponse:
                         "login_url": request.build_absolute_uri("/accounts/login/"),
                     },
                 )
-    return render(request, "backoffice/citizen_new.html", {"form": form, "unverified": unverified})
-
-
-@official_required
-@require_POST
-def citizen_verify(request: HttpRequest, citizen_id: int) -> HttpResponse:
-    """*Xác minh số định danh*: the counter officer has compared the person's ID card with the account (its
-    number and name, shown on the page) and confirms it (accounts.services.citizen_national_id_verify)."""
-    user = _user(request)
-    if not user.has_role(Role.COUNTER_OFFICER):
-        raise PermissionDenied
-    citizen = User.objects.filter(pk=citizen_id, kind=User.Kind.CITIZEN, is_active=True).first()
-    if citizen is None:
-        raise Http404
-    if request.POST.get("card_checked") != "1":
-        messages.error(request, _("Đánh dấu đã đối chiếu thẻ căn cước trước khi xác minh."))
-        return redirect("backoffice:citizen_new")
-    try:
-        accounts_services.citizen_national_id_verify(citizen=citizen, actor=user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(str(m) for m in exc.messages))
-        return redirect("backoffice:citizen_new")
-    messages.success(
-        request,
-        _("Đã xác minh số định danh của tài khoản %(name)s theo thẻ căn cước.") % {"name": citizen.full_name},
-    )
-    return redirect("backoffice:citizen_new")
+    return render(request, "backoffice/citizen_new.html", {"form": form})
 
 
 @official_required

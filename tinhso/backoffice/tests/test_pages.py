@@ -574,38 +574,3 @@ def test_lookups_by_id_number_are_limited_per_official(w: World, settings: Any) 
         assert "Chưa có người nộp nào" in text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
     third = text(c.post(url, {**typed, "applicant_id_number": "008190012345"}))
     assert "Đã tra quá nhiều người nộp trong giờ này" in third and "Chưa có người nộp nào" not in third
-
-
-def test_the_counter_verifies_a_self_registered_accounts_number_against_the_card(w: World) -> None:
-    from tinhso.accounts.models import User
-    from tinhso.accounts.tests import factories as people
-    from tinhso.core.models import AuditEntry
-
-    hers = people.citizen(full_name="Lò Thị Mai", national_id="008190054321", phone="0987654321")
-    assert not hers.national_id_verified  # typed at sign-up: its form checked only
-    c = logged_in(w.counter)
-    form = {"full_name": "Lò Thị Mai", "national_id": "008190054321", "phone": "0987654321", "consent": "on"}
-    page = text(c.post("/backoffice/citizens/new/", form))
-    assert "đã có tài khoản" in page and 'data-testid="verify-citizen"' in page
-    assert '<dd data-testid="verify-name">Lò Thị Mai</dd>' in page  # the name to compare with the card
-    url = f"/backoffice/citizens/{hers.pk}/verify/"
-    unticked = text(c.post(url, {}, follow=True))
-    assert "Đánh dấu đã đối chiếu thẻ căn cước" in unticked
-    assert not User.objects.get(pk=hers.pk).national_id_verified
-    assert logged_in(w.specialist).post(url, {"card_checked": "1"}).status_code == 403
-    done = text(c.post(url, {"card_checked": "1"}, follow=True))
-    assert "Đã xác minh số định danh của tài khoản Lò Thị Mai" in done
-    assert User.objects.get(pk=hers.pk).national_id_verified
-    entry = AuditEntry.objects.get(event="user.national_id_verified")
-    assert (entry.actor_id, entry.target_id, entry.agency_code) == (w.counter.pk, str(hers.pk), w.ward.code)
-    # Verified: no more to verify; the reception's lookup now fills from the account.
-    assert 'data-testid="verify-citizen"' not in text(c.post("/backoffice/citizens/new/", form))
-    reception = f"/backoffice/reception/?binding={w.residence.pk}"
-    looked = text(
-        c.post(
-            reception,
-            {"binding": w.residence.pk, "sets": 1, "lookup": "1", "applicant_id_number": "008190054321"},
-        )
-    )
-    assert "Đã điền theo tài khoản công dân" in looked and 'value="Lò Thị Mai"' in looked
-    assert c.get(url).status_code == 405  # a POST only
