@@ -50,22 +50,10 @@ def _ascii_share(text: str) -> float:
 
 
 def _own_words(english: str, vietnamese: str) -> str:
-    """The English half without the words it quotes from the Vietnamese one (a role, an agency: "The
-    recipient must be: Cán bộ một cửa." after "Người nhận phải là Cán bộ một cửa …") and without the runs
-    of two or more capitalised words with diacritics among them, a Vietnamese name's ("Dossier of Nguyễn
-    Thị Bích Hằng is closed.")."""
+    """The English half without the words it quotes from the Vietnamese one (a name, a role, an agency:
+    "The recipient must be: Cán bộ một cửa." after "Người nhận phải là Cán bộ một cửa …")."""
     quoted = set(re.findall(r"\w+", vietnamese))
-    words = re.findall(r"\w+", english)
-    named: set[int] = set()
-    run: list[int] = []
-    for i, word in enumerate([*words, ""]):
-        if word[:1].isupper():
-            run.append(i)
-            continue
-        if len(run) >= 2 and any(not words[j].isascii() for j in run):
-            named.update(run)
-        run = []
-    return " ".join(w for i, w in enumerate(words) if w not in quoted and i not in named)
+    return " ".join(w for w in re.findall(r"\w+", english) if w not in quoted)
 
 
 def in_language(message: str, language: str | None) -> str:
