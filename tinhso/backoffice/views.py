@@ -27,7 +27,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tinhso.accounts import services as accounts_services
 from tinhso.accounts.models import Agency, Role, User
-from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.selectors import user_sees_everything
 from tinhso.backoffice.forms import ActionForm, CitizenAccountForm, OnBehalfForm, ReceptionForm
 from tinhso.core.errors import Refusal
@@ -259,28 +258,16 @@ def _reception_looked_up(
     request: HttpRequest, user: User, bindings: Any, binding: ProcedureBinding | None
 ) -> ReceptionForm:
     """The reception form as typed, the applicant's empty fields filled from what the province knows of
-    the ID number typed (`selectors.applicant_known`): nothing is received. Each lookup is audited, with
-    what it found; a number that is not a valid one is said so and looked up nowhere."""
+    the ID number typed (`dossier_services.applicant_lookup`: counted, checked, audited): nothing is
+    received."""
     typed = {name: request.POST.get(name, "") for name in ReceptionForm.base_fields if name != "papers"}
     typed["papers"] = request.POST.getlist("papers")  # type: ignore[assignment]
     typed["sets"] = typed["sets"] or "1"
-    id_number = typed["applicant_id_number"].strip()
     try:
-        dossier_services.applicant_lookup_allowed(user)
-        validate_national_id(id_number)
-    except Refusal as exc:
+        found = dossier_services.applicant_lookup(actor=user, id_number=typed["applicant_id_number"].strip())
+    except Refusal as exc:  # the hour's lookups used up, or not an ID number
         messages.error(request, exc.message)
         return ReceptionForm(bindings=bindings, binding=binding, initial=typed)
-    except ValidationError as exc:
-        messages.error(request, " ".join(str(m) for m in exc.messages))
-        return ReceptionForm(bindings=bindings, binding=binding, initial=typed)
-    found = selectors.applicant_known(user, id_number)
-    dossier_services.applicant_looked_up(
-        actor=user,
-        id_number=id_number,
-        found=found.source if found else "",
-        dossier_code=found.dossier_code if found else "",
-    )
     if found is None:
         messages.info(request, _("Chưa có người nộp nào với số định danh này: nhập thông tin người nộp."))
         return ReceptionForm(bindings=bindings, binding=binding, initial=typed)

@@ -365,30 +365,21 @@ def applicant_lookup(request: HttpRequest, body: ApplicantLookupIn) -> Any:
     """For a counter officer's client: the person's name and contacts from their verified citizen account,
     else from the newest dossier the officer may see with that number (`selectors.applicant_known`), to
     fill a reception; 404 when the province knows neither. A POST (the number stays out of URLs and logs,
-    and a session needs its CSRF token); each one counted (`services.applicant_lookup_allowed`: 429 beyond
-    the hour's limit, with Retry-After) and each one that reads audited."""
+    and a session needs its CSRF token); counted, checked and audited as the reception page's
+    (`services.applicant_lookup`: 429 beyond the hour's limit, with Retry-After; 422 for a number that is
+    not one)."""
     user = _user(request)
     if not user.is_official or not user.has_role(Role.COUNTER_OFFICER):
         raise HttpError(403, "Chỉ cán bộ một cửa tra người nộp. / Only counter officers look applicants up.")
     id_number = body.id_number.strip()
     try:
-        services.applicant_lookup_allowed(user)
+        found = services.applicant_lookup(actor=user, id_number=id_number)
     except services.LookupsUsedUp as exc:
         answer = JsonResponse({"detail": exc.message}, status=429, json_dumps_params={"ensure_ascii": False})
         answer["Retry-After"] = str(max(1, exc.retry_after))
         return answer
-    try:
-        validate_national_id(id_number)
-    except ValidationError as exc:
-        vietnamese = " ".join(str(m) for m in exc.messages)
-        raise HttpError(422, f"{vietnamese} / Not a valid personal ID number (12 digits).") from None
-    found = selectors.applicant_known(user, id_number)
-    services.applicant_looked_up(
-        actor=user,
-        id_number=id_number,
-        found=found.source if found else "",
-        dossier_code=found.dossier_code if found else "",
-    )
+    except Refusal as exc:  # not an ID number: 422
+        raise HttpError(exc.status_code, exc.message) from None
     if found is None:
         raise HttpError(404, "Chưa có người nộp với số định danh này. / No applicant with this ID number.")
     return {"id_number": id_number, **dataclasses.asdict(found)}

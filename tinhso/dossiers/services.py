@@ -8,17 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 
 from tinhso.accounts.models import Role, User
+from tinhso.accounts.national_id import validate_national_id
 from tinhso.accounts.ratelimit import rate_limit_hit
 from tinhso.core.audit import audit_batch, audit_record
 from tinhso.core.errors import Refusal
 from tinhso.core.files import check_upload, pdf_rendition
 from tinhso.dossiers.models import Consultation, Dossier, DossierPaper, IdempotencyRecord, PaperFile, Status
+from tinhso.dossiers.selectors import KnownApplicant, applicant_known
 from tinhso.dossiers.transitions import (
     CONSULTATION_ANSWERERS,
     DossierConflict,
@@ -230,6 +233,30 @@ def applicant_lookup_allowed(actor: User) -> None:
     )
     if not decision.allowed:
         raise LookupsUsedUp(decision.retry_after)
+
+
+class NotAnIdNumber(DossierRuleError):
+    status_code = 422
+
+
+def applicant_lookup(*, actor: User, id_number: str) -> KnownApplicant | None:
+    """The counter's lookup of a person by ID number, for the reception page and the API alike: counted
+    (`applicant_lookup_allowed`), the number checked (`NotAnIdNumber`, read nowhere), then what the
+    province knows (`selectors.applicant_known`), audited (`applicant_looked_up`)."""
+    applicant_lookup_allowed(actor)
+    try:
+        validate_national_id(id_number)
+    except ValidationError as exc:
+        vietnamese = " ".join(str(m) for m in exc.messages)
+        raise NotAnIdNumber(f"{vietnamese} / Not a valid personal ID number (12 digits).") from None
+    found = applicant_known(actor, id_number)
+    applicant_looked_up(
+        actor=actor,
+        id_number=id_number,
+        found=found.source if found else "",
+        dossier_code=found.dossier_code if found else "",
+    )
+    return found
 
 
 def applicant_looked_up(*, actor: User, id_number: str, found: str, dossier_code: str) -> None:
