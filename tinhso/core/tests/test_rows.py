@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pytest
@@ -302,3 +303,136 @@ def test_keys_drawn_ahead_wait_while_a_block_of_keys_is_being_reserved() -> None
             assert len(c.fetchone()[0]) == 2
     finally:
         other.close()
+
+
+# --- Values prepared the short way (rows.preparers) -------------------------------------------------------
+
+
+def _candidates() -> list[Any]:
+    from decimal import Decimal
+
+    from django.utils.translation import gettext_lazy
+
+    aware = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+    return [
+        "abc",
+        "",
+        "Hồ sơ",
+        gettext_lazy("Hồ sơ"),
+        None,
+        0,
+        7,
+        -3,
+        2**40,
+        True,
+        False,
+        "12",
+        Decimal("1.5"),
+        1.25,
+        aware,
+        aware.astimezone(dt.timezone(dt.timedelta(hours=7))),
+        dt.datetime(2026, 3, 2, 9, 30),  # naive: the chain makes it aware (with a warning)
+        dt.date(2026, 3, 2),
+        [1, "a"],
+        {"a": 1},
+    ]
+
+
+def _chain_or_error(call: Any) -> tuple[str, Any]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return "value", call()
+        except Exception as exc:  # any refusal: the other path must refuse alike
+            return "error", type(exc)
+
+
+def _chain(field: Any, obj: Any, add: bool) -> Any:
+    return field.get_db_prep_save(field.pre_save(obj, add), connection)
+
+
+def _same(mine: tuple[str, Any], theirs: tuple[str, Any]) -> bool:
+    if mine[0] != theirs[0]:
+        return False
+    a, b = mine[1], theirs[1]
+    if mine[0] == "error":
+        return a is b
+    if type(a) is not type(b):
+        return False
+    if hasattr(a, "obj") and hasattr(b, "obj"):  # psycopg's Jsonb wrapper: no __eq__ of its own
+        return bool(a.obj == b.obj)
+    return bool(a == b)
+
+
+@pytest.mark.parametrize("add", [True, False])
+def test_every_fields_short_preparation_equals_its_own_chain_for_values_of_every_kind(add: bool) -> None:
+    """For every column of every model of the project and values of every kind (right, wrong, lazy,
+    naive, expressions aside): the preparer answers what `get_db_prep_save(pre_save(obj, add))` answers, or
+    refuses as it refuses. The short way is taken for most columns (it is not the chain under a new name)."""
+    from django.apps import apps
+
+    short = chain = 0
+    for model in apps.get_models():
+        if not model.__module__.startswith("tinhso."):
+            continue
+        fields = [f for f in model._meta.concrete_fields if not getattr(f, "auto_now", False)]
+        fields = [f for f in fields if not getattr(f, "auto_now_add", False)]
+        for field, prepare in zip(fields, rows.preparers(model, fields, connection, add), strict=True):
+            if getattr(prepare, "chain", False):
+                chain += 1
+                continue
+            short += 1
+            for value in _candidates():
+                obj = model()
+                obj.__dict__[field.attname] = value
+                theirs = _chain_or_error(functools.partial(_chain, field, obj, add))
+                obj.__dict__[field.attname] = value
+                mine = _chain_or_error(functools.partial(prepare, obj))
+                assert _same(mine, theirs), (model.__name__, field.name, value, mine, theirs)
+    assert short > 4 * chain  # text, flags, moments, numbers and keys: most columns
+
+
+def test_a_reception_writes_through_short_preparations_what_the_chain_would_write(
+    reference_data: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every value a counter reception writes by a short preparation equals the field's chain's."""
+    from collections import Counter
+
+    from tinhso.dossiers import transitions as tr
+    from tinhso.dossiers.tests.factories import at, world
+
+    w = world()
+    seen: Counter[str] = Counter()
+    original = rows.preparers
+
+    def checked(model: Any, fields: Any, conn: Any, add: bool) -> list[Any]:
+        made = original(model, fields, conn, add)
+        out = []
+        for field, prepare in zip(fields, made, strict=True):
+            if getattr(prepare, "chain", False):
+                out.append(prepare)
+                continue
+
+            def both(obj: Any, field: Any = field, prepare: Any = prepare) -> Any:
+                mine = prepare(obj)
+                theirs = field.get_db_prep_save(field.pre_save(obj, add), conn)
+                assert type(mine) is type(theirs) and mine == theirs, (model.__name__, field.name)
+                seen[type(field).__name__] += 1
+                return mine
+
+            out.append(both)
+        return out
+
+    monkeypatch.setattr(rows, "preparers", checked)
+    d = tr.receive_at_counter(
+        binding=w.residence,
+        applicant=tr.Applicant(name="Nguyễn Thị Hằng", phone="0912345678", id_number="001090012345"),
+        actor=w.counter,
+        papers=[tr.PaperSpec(name="Tờ khai CT01")],
+        at=at("2026-03-02 09:00"),
+    )
+    assert d.code
+    assert {"CharField", "DateTimeField", "ForeignKey"} <= set(seen)
+    assert sum(seen.values()) > 50
