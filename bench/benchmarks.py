@@ -54,7 +54,8 @@ def _intake_cost() -> CpuBenchmark:
         name=intake_cost.NAME,
         description=(
             "CPU per counter reception (Python and PostgreSQL), in-process, beside /health and beside the "
-            "cheapest authenticated one-row write: where dossier_intake's ratio stands and what it is made of"
+            "cheapest authenticated one-row write: where dossier_intake's ratio stands and what it is made "
+            "of; and per submission as the national portal adapter sends one"
         ),
         run=intake_cost.run,
         setup=intake_cost.setup,

@@ -13,6 +13,9 @@ middleware stack (Django's test client, production settings, the bench database)
   `Idempotency-Key` each, counter officers of `bench/intake.py`'s next eight communes: a run may hold both
   benchmarks, and `dossier_intake` counts every dossier its communes gained after its set-up, which this
   one runs after);
+- **submission**: the same request as the national portal adapter sends it for a dossier that arrived there
+  (`channel` "national_portal", `receive` false: created awaiting reception, status 1, no steps and no fee
+  yet) — the intake of every online channel, a figure beside the target's, not the target's;
 - **floor**: `POST /bench-floor/write` (`bench/floor_urls.py`, mounted in this process only): the product's
   bearer token check, a JSON body validated by django-ninja, one row inserted in a transaction, a JSON answer.
   No reception can cost less than this;
@@ -33,6 +36,7 @@ row per floor write.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
@@ -44,7 +48,7 @@ from bench.spec import Check, CpuReport, Figure, Workload
 
 NAME = "intake_cost"
 ROUNDS = 3
-COUNTS = {"baseline": 2000, "floor": 2000, "reception": 400}  # requests per side and round
+COUNTS = {"baseline": 2000, "floor": 2000, "reception": 400, "submission": 400}  # requests per side and round
 WARMUP = 50
 # What every request costs outside the application over HTTP (gunicorn's HTTP handling and the load
 # generator's client), in ms of one core: `dossier_intake`'s /health runs at ~1,900 requests/s on 2 cores
@@ -105,8 +109,8 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
 
     client = Client(HTTP_HOST="127.0.0.1")
     token = workload.requests(0, 0).headers["Authorization"]
-    statuses: dict[str, dict[int, int]] = {"baseline": {}, "floor": {}, "reception": {}}
-    sent = {"floor": 0, "reception": 0}
+    statuses: dict[str, dict[int, int]] = {"baseline": {}, "floor": {}, "reception": {}, "submission": {}}
+    sent = {"floor": 0, "reception": 0, "submission": 0}
     counter = iter(range(10**9))
 
     def health() -> int:
@@ -122,22 +126,35 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
             ).status_code
         )
 
-    def reception() -> int:
+    def reception(side: str = "reception") -> int:
         n = next(counter)
         request = workload.requests(n % len(state.counters), n)
         headers = request.headers
-        sent["reception"] += 1
+        body = request.body or b""
+        if side == "submission":  # as the national portal adapter sends a dossier that arrived there
+            data = json.loads(body)
+            data.update(channel="national_portal", receive=False)
+            body = json.dumps(data, ensure_ascii=False).encode()
+        sent[side] += 1
         return int(
             client.post(
                 request.path,
-                data=request.body,
+                data=body,
                 content_type=headers["Content-Type"],
                 HTTP_AUTHORIZATION=headers["Authorization"],
                 HTTP_IDEMPOTENCY_KEY=headers["Idempotency-Key"],
             ).status_code
         )
 
-    sides: dict[str, Callable[[], int]] = {"baseline": health, "floor": floor, "reception": reception}
+    def submission() -> int:
+        return reception("submission")
+
+    sides: dict[str, Callable[[], int]] = {
+        "baseline": health,
+        "floor": floor,
+        "reception": reception,
+        "submission": submission,
+    }
     python_ms: dict[str, list[float]] = {side: [] for side in sides}
     database_ms: dict[str, list[float]] = {side: [] for side in sides}
 
@@ -179,6 +196,9 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
         Figure("reception: Python ms", py["reception"], "ms CPU per request", py["baseline"]),
         Figure("reception: PostgreSQL ms", pg["reception"], "ms CPU per request", pg["baseline"]),
         Figure("reception: both ms", both["reception"], "ms CPU per request", both["baseline"]),
+        Figure("submission: Python ms", py["submission"], "ms CPU per request", py["baseline"]),
+        Figure("submission: PostgreSQL ms", pg["submission"], "ms CPU per request", pg["baseline"]),
+        Figure("submission: both ms", both["submission"], "ms CPU per request", both["baseline"]),
         Figure("floor: Python ms", py["floor"], "ms CPU per request", py["baseline"]),
         Figure("floor: PostgreSQL ms", pg["floor"], "ms CPU per request", pg["baseline"]),
         Figure("floor: both ms", both["floor"], "ms CPU per request", both["baseline"]),
@@ -189,7 +209,8 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
     beyond = both["reception"] - both["floor"]
     notes = [
         f"CPU per request, in-process (median of {ROUNDS} rounds): /health {both['baseline']:.2f} ms, "
-        f"floor {both['floor']:.2f} ms, reception {both['reception']:.2f} ms.",
+        f"floor {both['floor']:.2f} ms, reception {both['reception']:.2f} ms, submission (the national "
+        f"portal's, status 1) {both['submission']:.2f} ms.",
         f"At 25 % of /health's throughput over HTTP a reception may cost 4 × /health + 3 × f, f the "
         f"cost outside the app (~{OUTSIDE_MS} ms, an estimate): {budget:.2f} ms here ({strict:.2f} ms "
         "with f = 0).",
@@ -201,7 +222,8 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
         f"{(both['baseline'] + OUTSIDE_MS) / (both['reception'] + OUTSIDE_MS):.3f} and "
         f"{(both['baseline'] + OUTSIDE_MS) / (both['floor'] + OUTSIDE_MS):.3f}.",
     ]
-    expected = {"baseline": 200, "floor": 201, "reception": 201}
+    expected = {"baseline": 200, "floor": 201, "reception": 201, "submission": 201}
+    creations = sent["reception"] + sent["submission"]
     wrong = {side: sum(c for s, c in statuses[side].items() if s != expected[side]) for side in sides}
     checks = [
         *(
@@ -211,11 +233,11 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
         Check(
             "dossiers created",
             dossiers,
-            f"= receptions sent ({sent['reception']})",
-            dossiers == sent["reception"],
+            f"= receptions and submissions sent ({creations})",
+            dossiers == creations,
         ),
         Check(
-            "idempotency keys", keys, f"= receptions sent ({sent['reception']})", keys == sent["reception"]
+            "idempotency keys", keys, f"= receptions and submissions sent ({creations})", keys == creations
         ),
         Check(
             "floor rows", floor_rows, f"= floor writes sent ({sent['floor']})", floor_rows == sent["floor"]
@@ -231,7 +253,7 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
         "database": connection.settings_dict["NAME"],
     }
     return CpuReport(
-        target="POST /api/dossiers (counter reception) and the floor write, in-process",
+        target="POST /api/dossiers (counter reception; submission) and the floor write, in-process",
         baseline="GET /health",
         figures=figures,
         checks=checks,

@@ -292,6 +292,7 @@ def dossier_create(
             summary=body.summary,
             on_behalf_consent=body.on_behalf_consent,
             sets=body.sets,
+            binding_read=True,  # just read by `_binding`, with what submit needs of it
         )
 
     try:

@@ -635,7 +635,6 @@ def _submit_data(d: Dossier) -> dict[str, Any]:
     return {"channel": d.channel, "on_behalf": d.on_behalf_by_id is not None}
 
 
-@transaction.atomic
 def submit(
     *,
     binding: ProcedureBinding,
@@ -649,12 +648,30 @@ def submit(
     sets: int = 1,
     at: dt.datetime | None = None,
     notify: bool = True,
+    binding_read: bool = False,
 ) -> Dossier:
     """A new dossier, awaiting reception (status 1), with its code. An official submitting a citizen's
     online dossier for them (*nộp hộ*) records the citizen's consent. `notify` False: the applicant is told
-    by the transition that follows in the same transaction."""
+    by the transition that follows in the same transaction.
+
+    Written as `receive_at_counter` writes: the binding read again as it is now (withdrawn since the
+    caller read it: refused) unless `binding_read` says the caller has just read it in this request with
+    its agency, procedure, current version and process (the API's `_binding`), every check before anything
+    is written, then one transaction (the caller's
+    when there is one, without a savepoint): the day's number, with the dossier's key drawn in the same
+    statement on PostgreSQL; the dossier, its papers, its event 1 and the applicant's messages in one
+    statement (core.rows); the audit entry last (the caller's `audit_batch`, when there is one, writes it
+    with its own rows). A refusal leaves the caller's transaction usable, with nothing written."""
     at = _now(at)
-    binding = ProcedureBinding.objects.select_related("procedure", "agency").get(pk=binding.pk)
+    if not binding_read:
+        found = rows.select(
+            ProcedureBinding,
+            {"id": binding.pk},
+            related=("agency", "procedure", "procedure__current_version", "current_process"),
+        )
+        if not found:
+            raise ProcedureBinding.DoesNotExist("ProcedureBinding matching query does not exist.")
+        (binding,) = found
     d = _new_dossier(
         binding=binding,
         channel=channel,
@@ -666,12 +683,40 @@ def submit(
         sets=sets,
         at=at,
     )
-    d.code = _next_code(binding.agency, timezone.localtime(at).date())
-    d.save(force_insert=True)
-    _papers_create(d, papers)
-    _record(
-        d, action="submit", actor=actor, at=at, from_status="", fields=[], data=_submit_data(d), notify=notify
-    )
+    catalog = _reception_catalog(binding)  # the checklist, kept per process
+    Dossier.procedure_version.field.set_cached_value(d, catalog.version)
+    paper_rows = _papers_create(d, papers, catalog.checklist, write=False)
+    day = timezone.localtime(at).date()
+    ahead = rows.keys_reservable(Dossier)
+    with transaction.atomic(savepoint=False):
+        taken = _take_number(binding.agency, day, new_keys=[(Dossier, 1)] if ahead else [])
+        if taken is not None:
+            number, keys = taken
+            d.code = _code(binding.agency, day, number)
+            d.revision = 1  # event 1 (submit)
+            if ahead:
+                ((d.pk,),) = keys
+            else:
+                rows.insert([d])
+            event = _event(d, action="submit", actor=actor, at=at, from_status="", data=_submit_data(d))
+            outbox = messages_build(_messages(d, event)) if notify else []
+            if ahead:
+                rows.insert_together(
+                    [d], paper_rows, [event], outbox, skip_conflicts=(False, False, False, True)
+                )
+            else:
+                rows.insert_together(paper_rows, [event], outbox, skip_conflicts=(False, False, True))
+            post_save.send(
+                sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db
+            )
+            audit_record(**_audit_entry(d, action="submit", actor=actor, from_status="", form=""))
+    if taken is None:  # nothing was written
+        raise _codes_used_up()
+    for row in paper_rows:
+        prefetched(row, "files", [])  # new: no files yet
+    prefetched(d, "papers", paper_rows)
+    prefetched(d, "steps", [])
+    prefetched(d, "events", [event])
     return d
 
 

@@ -115,6 +115,35 @@ def test_without_credentials_the_api_refuses_and_a_session_needs_its_csrf_token(
     assert Dossier.objects.count() == 0
 
 
+def test_the_national_portal_adapters_submission_answers_what_a_read_gives_and_reads_its_binding_once(
+    client: Client, w: World
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    auth = bearer(w.counter)
+    data = body(w, channel="national_portal", receive=False)
+    with CaptureQueriesContext(connection) as queries:
+        first = post(client, "/api/dossiers", data, headers={**auth, "Idempotency-Key": "dvcqg-0001"})
+    assert first.status_code == 201, first.content
+    # Read now: the next request empties the connection's log.
+    bindings = [q for q in queries.captured_queries if "procedurebinding" in q["sql"].split("WHERE")[0]]
+    assert len(bindings) == 1  # the API's read, used by the submission as it is
+    created = first.json()
+    assert (created["status"], created["national_status"], created["channel"]) == (
+        "submitted",
+        1,
+        "national_portal",
+    )
+    assert [e["action"] for e in created["events"]] == ["submit"] and created["steps"] == []
+    assert [p["name"] for p in created["papers"]] == ["Tờ khai thay đổi thông tin cư trú (CT01)"]
+    # The answer is built from what the submission wrote, not read back: it must be what a read gives.
+    assert created == client.get(f"/api/dossiers/{created['code']}", headers=auth).json()
+    again = post(client, "/api/dossiers", data, headers={**auth, "Idempotency-Key": "dvcqg-0001"})
+    assert again.status_code == 200 and again.json()["code"] == created["code"]
+    assert Dossier.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
 def test_bad_input_gets_a_clear_error_and_creates_nothing(client: Client, w: World) -> None:
     auth = bearer(w.counter)
     bad_json = client.post("/api/dossiers", data="{not json", content_type="application/json", headers=auth)

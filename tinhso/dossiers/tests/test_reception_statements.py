@@ -238,3 +238,118 @@ def test_a_used_key_is_looked_up_first_unless_the_caller_says_not_to(w: World) -
     assert replayed and again.pk == first.pk and len(creations) == 2
     assert Dossier.objects.filter(agency=binding.agency).count() == 1
     assert DossierCodeCounter.objects.get(agency=binding.agency).last == 1
+
+
+# --- Submission (status 1) in the same statements -----------------------------------------------------------
+
+
+def _submit(w: World, binding: ProcedureBinding, when: str = "2026-03-02 09:00", **kw: Any) -> Dossier:
+    return tr.submit(
+        binding=binding,
+        channel="online",
+        applicant=tr.Applicant(name="Lò Văn Páo", phone="0912345678", email="pao@example.vn", user=w.citizen),
+        actor=w.citizen,
+        papers=[tr.PaperSpec(name="Tờ khai CT01"), tr.PaperSpec(name="Giấy khai sinh", quantity=2)],
+        at=at(when),
+        **kw,
+    )
+
+
+def test_a_submission_writes_its_rows_in_few_statements_and_hands_them_to_the_answer(w: World) -> None:
+    from tinhso.core.models import AuditEntry
+    from tinhso.dossiers.models import DossierEvent, DossierPaper
+    from tinhso.notifications.models import OutboxMessage
+
+    binding = w.residence
+    _submit(w, binding)  # the catalog kept, the statements prepared
+    with CaptureQueriesContext(connection) as queries:
+        d = _submit(w, binding, when="2026-03-02 09:05")
+    writes = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    # PostgreSQL: the binding; the number with the dossier's key; the dossier, papers, event and messages;
+    # the chain's head read, then the entry and the head written. Elsewhere the dossier first, then a
+    # statement per group, and the head read, the entry and the head written apart.
+    assert len(queries.captured_queries) == (5 if connection.vendor == "postgresql" else 9), writes
+    stored = Dossier.objects.get(pk=d.pk)
+    assert (stored.code, stored.status, stored.revision) == (d.code, "submitted", 1)
+    assert stored.code.endswith("-260302-0002")
+    assert stored.applicant_name_folded == "lo van pao"
+    assert list(DossierPaper.objects.filter(dossier=d).values_list("order", "name", "quantity")) == [
+        (0, "Tờ khai CT01", 1),
+        (1, "Giấy khai sinh", 2),
+    ]
+    (event,) = DossierEvent.objects.filter(dossier=d)
+    assert (event.seq, event.action, event.from_status, event.to_status, event.national_status) == (
+        1,
+        "submit",
+        "",
+        "submitted",
+        1,
+    )
+    assert event.data == {"channel": "online", "on_behalf": False}
+    assert sorted(
+        OutboxMessage.objects.filter(topic=f"dossier:{d.code}").values_list("channel", flat=True)
+    ) == [
+        "email",
+        "sms",
+    ]
+    entry = AuditEntry.objects.get(event="dossier.submit", target_id=d.code)
+    assert entry.new == {"status": "submitted", "revision": 1}
+    # What the answer shows comes with the dossier: no read.
+    with CaptureQueriesContext(connection) as queries:
+        papers = list(d.papers.all())
+        assert [len(p.files.all()) for p in papers] == [0, 0]
+        assert [e.action for e in d.events.all()] == ["submit"]
+        assert list(d.steps.all()) == []
+    assert len(queries.captured_queries) == 0
+    assert all(p.pk is not None for p in papers)
+
+
+def test_a_submission_without_notice_queues_no_message(w: World) -> None:
+    from tinhso.notifications.models import OutboxMessage
+
+    d = _submit(w, w.residence, notify=False)
+    assert not OutboxMessage.objects.filter(topic=f"dossier:{d.code}").exists()
+
+
+def test_a_refused_submission_writes_nothing_and_leaves_the_callers_transaction_usable(w: World) -> None:
+    binding = w.residence
+    before = Dossier.objects.count()
+    with pytest.raises(tr.DossierRuleError, match="danh mục"):
+        tr.submit(
+            binding=binding,
+            channel="online",
+            applicant=tr.Applicant(name="Lò Văn Páo", user=w.citizen),
+            actor=w.citizen,
+            papers=[tr.PaperSpec(required_paper_id=10**9)],
+            at=at("2026-03-02 09:00"),
+        )
+    day = at("2026-03-02 09:00").date()
+    DossierCodeCounter.objects.create(agency=binding.agency, day=day, last=9999)
+    with pytest.raises(tr.DossierRuleError, match=r"9\.999"):
+        _submit(w, binding)
+    # A binding withdrawn since the caller read it is refused (it is read again).
+    ProcedureBinding.objects.filter(pk=binding.pk).update(is_active=False)
+    with pytest.raises(tr.DossierRuleError, match="không còn được tiếp nhận"):
+        _submit(w, binding, when="2026-03-03 09:00")
+    assert not transaction.get_rollback()
+    assert Dossier.objects.count() == before
+    ProcedureBinding.objects.filter(pk=binding.pk).update(is_active=True)
+    assert _submit(w, binding, when="2026-03-03 09:00").code.endswith("-260303-0001")
+
+
+def test_a_failure_among_a_submissions_writes_fails_the_callers_transaction(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = Dossier.objects.count()
+
+    def broken(**entry: Any) -> None:
+        raise RuntimeError("the audit log is down")
+
+    monkeypatch.setattr(tr, "audit_record", broken)
+    with transaction.atomic():
+        with pytest.raises(RuntimeError, match="audit"):
+            _submit(w, w.residence)
+        assert transaction.get_rollback()  # no dossier commits without its audit entry
+    assert Dossier.objects.count() == before
