@@ -353,3 +353,43 @@ def test_a_failure_among_a_submissions_writes_fails_the_callers_transaction(
             _submit(w, w.residence)
         assert transaction.get_rollback()  # no dossier commits without its audit entry
     assert Dossier.objects.count() == before
+
+
+def test_a_reception_writes_through_short_preparations_what_the_chain_would_write(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every value a counter reception writes by a short preparation equals the field's chain's."""
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+    original = rows.preparers
+
+    def checked(model: Any, fields: Any, conn: Any, add: bool) -> list[Any]:
+        made = original(model, fields, conn, add)
+        out = []
+        for field, prepare in zip(fields, made, strict=True):
+            if getattr(prepare, "chain", False):
+                out.append(prepare)
+                continue
+
+            def both(obj: Any, field: Any = field, prepare: Any = prepare) -> Any:
+                mine = prepare(obj)
+                theirs = field.get_db_prep_save(field.pre_save(obj, add), conn)
+                assert type(mine) is type(theirs) and mine == theirs, (model.__name__, field.name)
+                seen[type(field).__name__] += 1
+                return mine
+
+            out.append(both)
+        return out
+
+    monkeypatch.setattr(rows, "preparers", checked)
+    d = tr.receive_at_counter(
+        binding=w.residence,
+        applicant=tr.Applicant(name="Nguyễn Thị Hằng", phone="0912345678", id_number="001090012345"),
+        actor=w.counter,
+        papers=[tr.PaperSpec(name="Tờ khai CT01")],
+        at=at("2026-03-02 09:00"),
+    )
+    assert d.code
+    assert {"CharField", "DateTimeField", "ForeignKey"} <= set(seen)
+    assert sum(seen.values()) > 50
