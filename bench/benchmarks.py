@@ -38,11 +38,13 @@ def procedure_catalog_setup() -> None:
     relevance.run()
 
 
-def _intake(name: str, description: str, *, one_ward: bool) -> Benchmark:
+def _intake(
+    name: str, description: str, *, one_ward: bool, after: int = 0, portal: bool = False
+) -> Benchmark:
     return Benchmark(
         name=name,
         description=description,
-        setup=lambda: intake.setup(name, one_ward=one_ward),
+        setup=lambda: intake.setup(name, one_ward=one_ward, after=after, portal=portal),
         workload=lambda: intake.workload(name),
         check=lambda outcome: intake.check(name, outcome),
         seconds=intake.SECONDS,
@@ -160,6 +162,15 @@ BENCHMARKS: list[Benchmark | CpuBenchmark] = [
         "counter reception over the API as dossier_intake, every client a counter officer of the same "
         "ward: the worst case, all creations take that ward's daily code counter in turn",
         one_ward=True,
+    ),
+    _intake(
+        "dossier_intake_portal",
+        "the online channels' intake over the API: dossiers arrived at the national portal sent by its "
+        "adapter (POST /api/dossiers, channel national_portal, awaiting reception, Idempotency-Key), one "
+        "client per commune: 8 more communes",
+        one_ward=False,
+        after=2 * intake.COMMUNES,  # past dossier_intake's and intake_cost's communes: one run may hold all
+        portal=True,
     ),
     _intake_cost(),
     _worklist(),

@@ -11,6 +11,11 @@ copies (2.000815, *chứng thực bản sao từ bản chính*), with a random a
 - `dossier_intake_one_ward`: every client is one of eight counter officers of the largest ward: every
   creation takes that ward's counter row for the day in turn (`transitions._take_number`, a row lock held
   to the end of the creating transaction), the worst case.
+- `dossier_intake_portal`: the intake of the online channels: each client is the national portal
+  adapter's account at one of eight more communes (a counter officer's token, as the adapter acts for the
+  unit), sending each dossier that arrived there (`channel` "national_portal", `receive` false: created
+  awaiting reception, status 1 — no steps, no fee request yet). A figure beside the issue's, not the
+  issue's: its target reads `dossier_intake`.
 
 After the run (`check`), on the database: the dossiers the run added at those units (all but the history
 generated before it: `fixtures.history_ensure`) against the 201 answers (preflight and warm-up included), no
@@ -61,6 +66,7 @@ class _State:
     user_ids: list[int]
     dossiers_before: int  # of those units at set-up: the generated history (`fixtures.history_ensure`)
     keys_before: int  # idempotency records of those officers (none: the officers are new to the database)
+    portal: bool = False  # dossier_intake_portal: submissions from the national portal, not receptions
 
 
 _STATE: dict[str, _State] = {}
@@ -100,7 +106,7 @@ def _bindings(one_ward: bool, after: int = 0) -> Sequence[ProcedureBinding]:
     return bindings[:1] if one_ward else bindings[1 + after : COMMUNES + 1 + after]
 
 
-def setup(name: str, *, one_ward: bool, after: int = 0) -> None:
+def setup(name: str, *, one_ward: bool, after: int = 0, portal: bool = False) -> None:
     from bench.fixtures import bearer_token, catalog_ensure, history_ensure, official_ensure
     from tinhso.accounts.models import Role
     from tinhso.dossiers.models import Dossier, IdempotencyRecord
@@ -131,31 +137,36 @@ def setup(name: str, *, one_ward: bool, after: int = 0) -> None:
     before = Dossier.objects.filter(agency_id__in=agency_ids).count()
     keys = IdempotencyRecord.objects.filter(user_id__in=users).count()
     _STATE[name] = _State(
-        counters=counters, agency_ids=agency_ids, user_ids=users, dossiers_before=before, keys_before=keys
+        counters=counters,
+        agency_ids=agency_ids,
+        user_ids=users,
+        dossiers_before=before,
+        keys_before=keys,
+        portal=portal,
     )
     names = ", ".join(f"{b.agency.code} {b.agency.name}" for b in bindings)
     print(f"  {name}: {len(counters)} counter officers at {names}", flush=True)
 
 
-def _body(counter: _Counter, rng: random.Random) -> bytes:
+def _body(counter: _Counter, rng: random.Random, *, portal: bool = False) -> bytes:
     year = rng.randint(1950, 2007)
     century_sex = (0 if year < 2000 else 2) + rng.randint(0, 1)
     id_number = f"008{century_sex}{year % 100:02d}{rng.randrange(10**6):06d}"
-    paper: dict[str, object] = {"kind": "original", "quantity": rng.randint(1, 3)}
+    paper: dict[str, object] = {"kind": "electronic" if portal else "original", "quantity": rng.randint(1, 3)}
     if counter.paper_id is not None:
         paper["required_paper_id"] = counter.paper_id
     else:
         paper["name"] = "Bản chính giấy tờ cần chứng thực"
     data = {
         "procedure": counter.procedure,
-        "channel": "counter",
+        "channel": "national_portal" if portal else "counter",
         "applicant": {
             "name": f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
             "id_number": id_number,
             "phone": f"09{rng.randrange(10**8):08d}",
         },
         "papers": [paper],
-        "receive": True,
+        "receive": not portal,
     }
     return json.dumps(data, ensure_ascii=False).encode()
 
@@ -172,15 +183,17 @@ def workload(name: str) -> Workload:
             "Content-Type": "application/json; charset=utf-8",
             "Idempotency-Key": key,
         }
-        body = _body(counter, random.Random(key))
+        body = _body(counter, random.Random(key), portal=state.portal)
         return Request("/api/dossiers", method="POST", headers=headers, body=body)
 
     units = "1 ward, 8 officers" if len(set(state.agency_ids)) == 1 else f"{len(state.agency_ids)} communes"
+    what = "national portal submission" if state.portal else "counter reception"
+    how = "channel=national_portal receive=false" if state.portal else "receive=true"
     return Workload(
-        label=f"POST /api/dossiers (counter reception, {units})",
+        label=f"POST /api/dossiers ({what}, {units})",
         requests=request,
         preflight=[request(i, 0) for i in range(len(counters))],  # every officer's token, once
-        targets=[f"POST /api/dossiers {PROCEDURE} receive=true at {units}"],
+        targets=[f"POST /api/dossiers {PROCEDURE} {how} at {units}"],
         keep_header="Location",
     )
 
