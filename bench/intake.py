@@ -171,6 +171,11 @@ def _body(counter: _Counter, rng: random.Random, *, portal: bool = False) -> byt
     return json.dumps(data, ensure_ascii=False).encode()
 
 
+def portal_body(counter: _Counter, key: str) -> bytes:
+    """The body `dossier_intake_portal` sends with this `Idempotency-Key` (for `intake_cost`'s submission)."""
+    return _body(counter, random.Random(key), portal=True)
+
+
 def workload(name: str) -> Workload:
     state = _STATE[name]
     counters = state.counters

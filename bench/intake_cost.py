@@ -6,7 +6,7 @@ run with `/health`'s phases. This benchmark measures the same work without the n
 one request at a time, and splits each request's cost in two: the Python process's CPU (`time.process_time`:
 middleware, views, ORM, psycopg, the Redis client) and the PostgreSQL backend's (its `/proc/<pid>/stat`, the
 one connection the process holds; NaN when the server is not on this machine). The WAL writer's, the
-checkpointer's, autovacuum's and Redis's CPU are not counted. Three sides, through the product's whole
+checkpointer's, autovacuum's and Redis's CPU are not counted. Four sides, through the product's whole
 middleware stack (Django's test client, production settings, the bench database):
 
 - **reception**: `POST /api/dossiers` exactly as `dossier_intake` sends it (counter reception, a new
@@ -30,13 +30,12 @@ for everything a reception does beyond one row (checks, the catalog, the due tim
 request also costs the server's HTTP handling and the load generator's client (f, about 0.4 ms here:
 `OUTSIDE_MS`), which this benchmark leaves out on purpose.
 
-Checks: every answer as expected (201, 201, 200); one dossier and one idempotency record per reception, one
-row per floor write.
+Checks: every answer as expected (201 for the receptions, the submissions and the floor, 200 for `/health`);
+one dossier and one idempotency record per reception and per submission, one row per floor write.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import time
@@ -131,10 +130,9 @@ def _measured(state: intake._State, workload: Workload) -> CpuReport:
         request = workload.requests(n % len(state.counters), n)
         headers = request.headers
         body = request.body or b""
-        if side == "submission":  # as the national portal adapter sends a dossier that arrived there
-            data = json.loads(body)
-            data.update(channel="national_portal", receive=False)
-            body = json.dumps(data, ensure_ascii=False).encode()
+        if side == "submission":  # as dossier_intake_portal's adapter sends a dossier that arrived there
+            key = headers["Idempotency-Key"]
+            body = intake.portal_body(state.counters[n % len(state.counters)], key)
         sent[side] += 1
         return int(
             client.post(

@@ -220,76 +220,76 @@ _INTEGER_FIELDS = (
 _AUTO_FIELDS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 _MISSING = object()
 
-Preparer = Callable[[models.Model], Any]
+# A preparer takes the instance and the connection of the statement (the calling thread's: nothing of one
+# thread's connection is kept in the preparers, which are shared by the process's threads).
+Preparer = Callable[[models.Model, BaseDatabaseWrapper], Any]
 
 
-def _slow_preparer(field: models.Field[Any, Any], connection: BaseDatabaseWrapper, add: bool) -> Preparer:
-    def prepare(obj: models.Model) -> Any:
+def _slow_preparer(field: models.Field[Any, Any], add: bool) -> Preparer:
+    def prepare(obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
         return field.get_db_prep_save(field.pre_save(obj, add), connection)
 
     prepare.chain = True  # type: ignore[attr-defined]  # the field's own chain for every value (tests)
     return prepare
 
 
-def _key_preparer(
-    field: models.Field[Any, Any], connection: BaseDatabaseWrapper
-) -> Callable[[int], Any] | None:
+def _key_preparer(field: models.Field[Any, Any]) -> Callable[[int, BaseDatabaseWrapper], Any] | None:
     """What the chain makes of an int in this integer or key field, or None when it is not one of those."""
-    ops, kind = connection.ops, type(field)
+    kind = type(field)
     if kind in _AUTO_FIELDS:
-        return ops.validate_autopk_value
+        return lambda value, connection: connection.ops.validate_autopk_value(value)
     if kind in _INTEGER_FIELDS:
         internal = field.get_internal_type()
-        return lambda value: ops.adapt_integerfield_value(value, internal)
+        return lambda value, connection: connection.ops.adapt_integerfield_value(value, internal)
     return None
 
 
-def _preparer(field: models.Field[Any, Any], connection: BaseDatabaseWrapper, add: bool) -> Preparer:
+def _preparer(field: models.Field[Any, Any], add: bool) -> Preparer:
     """The value of `field` on an instance, prepared as `get_db_prep_save(pre_save(obj, add))` prepares it."""
-    slow = _slow_preparer(field, connection, add)
-    attname, kind, ops = field.attname, type(field), connection.ops
+    slow = _slow_preparer(field, add)
+    attname, kind = field.attname, type(field)
 
     if kind in _TEXT_FIELDS:
 
-        def text(obj: models.Model) -> Any:
+        def text(obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
             value = obj.__dict__.get(attname, _MISSING)
-            return value if value is None or type(value) is str else slow(obj)
+            return value if value is None or type(value) is str else slow(obj, connection)
 
         return text
     if kind is models.BooleanField:
 
-        def boolean(obj: models.Model) -> Any:
+        def boolean(obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
             value = obj.__dict__.get(attname, _MISSING)
-            return value if type(value) is bool else slow(obj)
+            return value if type(value) is bool else slow(obj, connection)
 
         return boolean
     if kind is models.DateTimeField and not (field.auto_now or field.auto_now_add):  # type: ignore[attr-defined]
 
-        def moment(obj: models.Model) -> Any:
+        def moment(obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
             value = obj.__dict__.get(attname, _MISSING)
             if type(value) is dt.datetime and value.utcoffset() is not None:
-                return ops.adapt_datetimefield_value(value)
-            return slow(obj)
+                return connection.ops.adapt_datetimefield_value(value)
+            return slow(obj, connection)
 
         return moment
     if kind in (models.ForeignKey, models.OneToOneField):
-        target = _key_preparer(field.target_field, connection)  # type: ignore[attr-defined]
+        target = _key_preparer(field.target_field)  # type: ignore[attr-defined]
         if target is None:
             return slow
 
-        def key(obj: models.Model) -> Any:
+        def key(obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
             value = obj.__dict__.get(attname, _MISSING)
             if value is None:
                 return None
-            return target(value) if type(value) is int else slow(obj)
+            return target(value, connection) if type(value) is int else slow(obj, connection)
 
         return key
-    integer = _key_preparer(field, connection)
+    integer = _key_preparer(field)
     if integer is not None:
 
-        def number(obj: models.Model) -> Any:
+        def number(obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
             value = obj.__dict__.get(attname, _MISSING)
-            return integer(value) if type(value) is int else slow(obj)
+            return integer(value, connection) if type(value) is int else slow(obj, connection)
 
         return number
     return slow
@@ -301,11 +301,12 @@ def preparers(
     connection: BaseDatabaseWrapper,
     add: bool,
 ) -> list[Preparer]:
-    """Each field's preparer (`_preparer`), kept per process, database, model, fields and `add`."""
+    """Each field's preparer (`_preparer`), kept per process, database, model, fields and `add`; call each
+    with the instance and `connection`."""
     key = _key(connection, "prepare", model, tuple(f.attname for f in fields), add)
     found = _statements.get(key)
     if found is None:
-        found = _statements[key] = [_preparer(f, connection, add) for f in fields]
+        found = _statements[key] = [_preparer(f, add) for f in fields]
     return found
 
 
@@ -365,7 +366,7 @@ def _insert_plan(
         # A relation to an instance saved since it was set (a step's dossier, inserted just before) takes
         # its key now; one to an unsaved instance is refused — as `bulk_create` does.
         obj._prepare_related_fields_for_save(operation_name="rows.insert")  # type: ignore[attr-defined]
-        params.extend(p(obj) for p in prepare)
+        params.extend(p(obj, connection) for p in prepare)
     return _Insert(model, connection, sql, params, returning, ignore_conflicts)
 
 
@@ -647,7 +648,7 @@ def _update_plan(obj: models.Model, fields: Sequence[str]) -> tuple[BaseDatabase
         sets = ", ".join(f"{qn(column(model, f.name))} = %s" for f in targets)
         sql = _statements[key] = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(pk.column)} = %s"  # noqa: S608
     obj._prepare_related_fields_for_save(operation_name="rows.update", fields=targets)  # type: ignore[attr-defined]
-    params = [prepare(obj) for prepare in preparers(model, targets, connection, False)]
+    params = [prepare(obj, connection) for prepare in preparers(model, targets, connection, False)]
     params.append(pk.get_db_prep_value(obj.pk, connection))
     return connection, sql, params
 

@@ -496,6 +496,15 @@ def prefetched(instance: Any, name: str, found: Sequence[Any]) -> None:
     instance._prefetched_objects_cache[name] = qs
 
 
+def forget_handed_over(instance: Any, *names: str) -> None:
+    """Read `instance.<name>.all()` from the database again from now on: rows handed over (`prefetched`)
+    were changed since (files attached to a new dossier's papers)."""
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is not None:
+        for name in names:
+            cache.pop(name, None)
+
+
 def handed_over(instance: Any, name: str) -> bool:
     """Whether `instance.<name>.all()` is served without a query (`prefetched`, `prefetch_related`)."""
     return name in getattr(instance, "_prefetched_objects_cache", ())
@@ -661,7 +670,12 @@ def submit(
     when there is one, without a savepoint): the day's number, with the dossier's key drawn in the same
     statement on PostgreSQL; the dossier, its papers, its event 1 and the applicant's messages in one
     statement (core.rows); the audit entry last (the caller's `audit_batch`, when there is one, writes it
-    with its own rows). A refusal leaves the caller's transaction usable, with nothing written."""
+    with its own rows). A refusal leaves the caller's transaction usable, with nothing written (on
+    PostgreSQL a refusal for the 9,999th number still holds the unit's counter row until that transaction
+    ends); a failure among the writes (a database error) fails the caller's transaction too, as no
+    savepoint was taken. The rows are handed to the caller (`prefetched`: `d.papers.all()` and the papers'
+    files read nothing); a caller that changes them afterwards (the portal attaches files) forgets them
+    first (`forget_handed_over`)."""
     at = _now(at)
     if not binding_read:
         found = rows.select(

@@ -119,6 +119,7 @@ def online_submit(
                 user=user, document_id=document_id, paper=by_catalog[paper_id]
             )
             stored.extend([row.original.name, row.rendition.name])
+        tr.forget_handed_over(d, "papers")  # files attached and papers marked provided since submit
         return d
 
     try:

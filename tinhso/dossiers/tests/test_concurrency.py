@@ -40,7 +40,7 @@ def test_eight_concurrent_receptions_get_eight_codes_without_gaps(cw: World) -> 
     assert DossierCodeCounter.objects.get(agency=cw.ward).last == 8
 
 
-def test_a_failed_creation_gives_its_number_back(cw: World) -> None:
+def test_a_failed_creation_gives_its_number_back(cw: World, monkeypatch: pytest.MonkeyPatch) -> None:
     first = cw.submit(when="2026-03-02 09:00")
     with pytest.raises(tr.DossierRuleError):
         tr.submit(
@@ -48,9 +48,18 @@ def test_a_failed_creation_gives_its_number_back(cw: World) -> None:
             channel="counter",
             applicant=tr.Applicant(name="Người nộp"),
             actor=cw.counter,
-            papers=[tr.PaperSpec(name="")],  # refused after the code was drawn: the transaction rolls back
+            papers=[tr.PaperSpec(name="")],  # refused before the number is drawn: nothing written
             at=at("2026-03-02 09:01"),
         )
+
+    def broken(**entry: object) -> None:
+        raise RuntimeError("the audit log is down")
+
+    with monkeypatch.context() as patched:  # a failure after the number was drawn: the transaction rolls back
+        patched.setattr(tr, "audit_record", broken)
+        with pytest.raises(RuntimeError, match="audit"):
+            cw.submit(when="2026-03-02 09:01")
+    assert DossierCodeCounter.objects.get(agency=cw.ward).last == 1
     second = cw.submit(when="2026-03-02 09:02")
     assert (first.code[-4:], second.code[-4:]) == ("0001", "0002")
 

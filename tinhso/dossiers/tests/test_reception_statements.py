@@ -372,9 +372,9 @@ def test_a_reception_writes_through_short_preparations_what_the_chain_would_writ
                 out.append(prepare)
                 continue
 
-            def both(obj: Any, field: Any = field, prepare: Any = prepare) -> Any:
-                mine = prepare(obj)
-                theirs = field.get_db_prep_save(field.pre_save(obj, add), conn)
+            def both(obj: Any, connection: Any, field: Any = field, prepare: Any = prepare) -> Any:
+                mine = prepare(obj, connection)
+                theirs = field.get_db_prep_save(field.pre_save(obj, add), connection)
                 assert type(mine) is type(theirs) and mine == theirs, (model.__name__, field.name)
                 seen[type(field).__name__] += 1
                 return mine

@@ -51,3 +51,29 @@ def test_the_same_token_twice_at_once_makes_one_dossier_and_leaves_one_set_of_fi
     assert Dossier.objects.count() == 1 and PaperFile.objects.count() == 1
     stored = [f for _root, _dirs, files in os.walk(settings.MEDIA_ROOT) for f in files]
     assert len(stored) == 2, stored  # one original and its rendition
+
+
+def test_the_submitted_dossier_shows_the_files_attached_after_it_was_written(cw: World) -> None:
+    # submit hands its new papers over (read from memory); the portal attaches files after: a reader of
+    # the dossier it returns sees them, as a read would.
+    citizen: User = people.citizen(full_name="Nguyễn Thị Hằng", phone="0912345678")
+    version = cw.birth.procedure.current_version
+    assert version is not None
+    items = uploadable_items(checklist_for(version))
+    certificate = next(i for i in items if i.paper.name.startswith("Giấy chứng sinh"))
+    d, replayed = online_submit(
+        user=citizen,
+        binding=cw.birth,
+        applicant=tr.Applicant(name=citizen.full_name, phone="0912345678", user=citizen),
+        items=items,
+        files={certificate.paper.pk: [jpeg_upload()]},
+        token="one-form",
+        form_data={},
+    )
+    assert not replayed
+    shown = {p.required_paper_id: (p.provided, len(p.files.all())) for p in d.papers.all()}
+    read = {
+        p.required_paper_id: (p.provided, p.files.count()) for p in Dossier.objects.get(pk=d.pk).papers.all()
+    }
+    assert shown == read
+    assert shown[certificate.paper.pk] == (True, 1)
