@@ -201,12 +201,13 @@ def new_keys_sql(model: type[models.Model], count: int) -> str:
 # --- Values prepared for the database -----------------------------------------------------------------------
 #
 # `field.get_db_prep_save(field.pre_save(obj, add), connection)` is five to eight calls per value (the
-# Promise check, `to_python`, the backend's adapter), about 200 values on a counter reception: a fifth of its
-# Python. For the field classes below, Django's own and not subclassed, whose chain is known, a value of the
-# exact type the chain leaves alone goes straight to what the chain ends with (the backend's adapter, where
+# Promise check, `to_python`, the backend's adapter); a counter reception prepares 223 values. For the field
+# classes below, Django's own and not subclassed, whose chain is known, a value of the type the chain leaves
+# alone (exactly; any str for text) goes straight to what the chain ends with (the backend's adapter, where
 # there is one); any other value — a lazy string, a bool in an integer field, an expression, a naive
-# datetime, None where the chain does more than pass it on — takes the chain itself. `test_rows` compares
-# both paths on every model a reception writes, and on values of every other kind.
+# datetime, None where the chain does more than pass it on — takes the chain itself. Measured on a
+# reception's rows: 0.32 ms instead of 0.43 (about 1 % of the reception). `test_rows` compares both paths on
+# every column of every model and values of every kind; `test_reception_statements` on a reception.
 
 _TEXT_FIELDS = (models.CharField, models.TextField, models.SlugField, models.EmailField, models.URLField)
 _INTEGER_FIELDS = (
@@ -253,7 +254,8 @@ def _preparer(field: models.Field[Any, Any], add: bool) -> Preparer:
 
         def text(obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
             value = obj.__dict__.get(attname, _MISSING)
-            return value if value is None or type(value) is str else slow(obj, connection)
+            # A str subclass (a TextChoices member) is left as it is by the chain too (`to_python`).
+            return value if value is None or isinstance(value, str) else slow(obj, connection)
 
         return text
     if kind is models.BooleanField:

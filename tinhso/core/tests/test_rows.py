@@ -311,10 +311,19 @@ def test_keys_drawn_ahead_wait_while_a_block_of_keys_is_being_reserved() -> None
 def _candidates() -> list[Any]:
     from decimal import Decimal
 
+    from django.db.models import IntegerChoices, TextChoices
     from django.utils.translation import gettext_lazy
+
+    class Kind(TextChoices):
+        PAPER = "paper", "Giấy"
+
+    class Level(IntegerChoices):
+        TWO = 2, "Hai"
 
     aware = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
     return [
+        Kind.PAPER,
+        Level.TWO,
         "abc",
         "",
         "Hồ sơ",
