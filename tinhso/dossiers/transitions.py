@@ -665,17 +665,16 @@ def submit(
 
     Written as `receive_at_counter` writes: the binding read again as it is now (withdrawn since the
     caller read it: refused) unless `binding_read` says the caller has just read it in this request with
-    its agency, procedure, current version and process (the API's `_binding`), every check before anything
-    is written, then one transaction (the caller's
-    when there is one, without a savepoint): the day's number, with the dossier's key drawn in the same
-    statement on PostgreSQL; the dossier, its papers, its event 1 and the applicant's messages in one
-    statement (core.rows); the audit entry last (the caller's `audit_batch`, when there is one, writes it
-    with its own rows). A refusal leaves the caller's transaction usable, with nothing written (on
-    PostgreSQL a refusal for the 9,999th number still holds the unit's counter row until that transaction
-    ends); a failure among the writes (a database error) fails the caller's transaction too, as no
-    savepoint was taken. The rows are handed to the caller (`prefetched`: `d.papers.all()` and the papers'
-    files read nothing); a caller that changes them afterwards (the portal attaches files) forgets them
-    first (`forget_handed_over`)."""
+    its agency, procedure, current version and process (the API's `_binding`); every check before anything
+    is written; then one transaction (the caller's when there is one, without a savepoint): the day's
+    number, with the dossier's key drawn in the same statement on PostgreSQL; the dossier, its papers, its
+    event 1 and the applicant's messages in one statement (core.rows); the audit entry last (the caller's
+    `audit_batch`, when there is one, writes it with its own rows). A refusal leaves the caller's
+    transaction usable, with nothing written (on PostgreSQL a refusal for the 9,999th number still holds
+    the unit's counter row until that transaction ends); a failure among the writes (a database error)
+    fails the caller's transaction too, as no savepoint was taken. The rows are handed to the caller
+    (`prefetched`: `d.papers.all()` and the papers' files read nothing); a caller that changes them
+    afterwards (the portal attaches files) forgets them first (`forget_handed_over`)."""
     at = _now(at)
     if not binding_read:
         found = rows.select(
