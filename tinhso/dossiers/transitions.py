@@ -505,6 +505,24 @@ def forget_handed_over(instance: Any, *names: str) -> None:
             cache.pop(name, None)
 
 
+def _inserted_new(d: Dossier) -> None:
+    """Tell the dossier's `post_save` receivers (the worklists' stamps) of a dossier written by hand-built
+    statements (core.rows), as `save` would have."""
+    post_save.send(sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db)
+
+
+def _hand_over_new(
+    d: Dossier, papers: list[DossierPaper], steps: list[DossierStep], events: list[DossierEvent]
+) -> None:
+    """What a creation just wrote, for the caller to show next (the API's answer, the receipt) without
+    reading it back: the new papers have no files yet."""
+    for row in papers:
+        prefetched(row, "files", [])
+    prefetched(d, "papers", papers)
+    prefetched(d, "steps", steps)
+    prefetched(d, "events", events)
+
+
 def handed_over(instance: Any, name: str) -> bool:
     """Whether `instance.<name>.all()` is served without a query (`prefetched`, `prefetch_related`)."""
     return name in getattr(instance, "_prefetched_objects_cache", ())
@@ -719,17 +737,11 @@ def submit(
                 )
             else:
                 rows.insert_together(paper_rows, [event], outbox, skip_conflicts=(False, False, True))
-            post_save.send(
-                sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db
-            )
+            _inserted_new(d)
             audit_record(**_audit_entry(d, action="submit", actor=actor, from_status="", form=""))
     if taken is None:  # nothing was written
         raise _codes_used_up()
-    for row in paper_rows:
-        prefetched(row, "files", [])  # new: no files yet
-    prefetched(d, "papers", paper_rows)
-    prefetched(d, "steps", [])
-    prefetched(d, "events", [event])
+    _hand_over_new(d, paper_rows, [], [event])
     return d
 
 
@@ -923,9 +935,7 @@ def receive_at_counter(
                 )
                 d.current_step = steps[0]
                 rows.update(d, ["current_step"])
-            post_save.send(
-                sender=Dossier, instance=d, created=True, update_fields=None, raw=False, using=d._state.db
-            )
+            _inserted_new(d)
             # The payment request's entry and the dossier's two, chained together as this block's last
             # write (a caller's batch, such as the API's idempotency record, writes them later still).
             with audit_batch():
@@ -934,12 +944,7 @@ def receive_at_counter(
                 audit_record_many(entries)
     if taken is None:  # nothing was written
         raise _codes_used_up()
-    # What the caller shows next (the API's answer, the receipt) without reading it back.
-    for row in paper_rows:
-        prefetched(row, "files", [])  # new: no files yet
-    prefetched(d, "papers", paper_rows)
-    prefetched(d, "steps", steps)
-    prefetched(d, "events", events)
+    _hand_over_new(d, paper_rows, steps, events)
     return d
 
 

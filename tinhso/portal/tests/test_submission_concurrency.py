@@ -13,7 +13,7 @@ from tinhso.accounts.tests import factories as people
 from tinhso.dossiers import transitions as tr
 from tinhso.dossiers.models import Dossier, PaperFile
 from tinhso.dossiers.tests.factories import World, run_together, world
-from tinhso.portal.checklist import checklist_for, uploadable_items
+from tinhso.portal.checklist import ChecklistItem, checklist_for, uploadable_items
 from tinhso.portal.submission import online_submit
 from tinhso.portal.tests.helpers import jpeg_upload
 
@@ -25,12 +25,17 @@ def cw(flushable_audit_log: None, reference_data: None) -> World:
     return world()
 
 
-def test_the_same_token_twice_at_once_makes_one_dossier_and_leaves_one_set_of_files(cw: World) -> None:
+def _birth_form(cw: World) -> tuple[User, list[ChecklistItem], ChecklistItem]:
+    """A citizen, the birth registration's uploadable papers, and its birth certificate among them."""
     citizen: User = people.citizen(full_name="Nguyễn Thị Hằng", phone="0912345678")
     version = cw.birth.procedure.current_version
     assert version is not None
     items = uploadable_items(checklist_for(version))
-    certificate = next(i for i in items if i.paper.name.startswith("Giấy chứng sinh"))
+    return citizen, items, next(i for i in items if i.paper.name.startswith("Giấy chứng sinh"))
+
+
+def test_the_same_token_twice_at_once_makes_one_dossier_and_leaves_one_set_of_files(cw: World) -> None:
+    citizen, items, certificate = _birth_form(cw)
 
     def submit() -> tuple[str, bool]:
         d, replayed = online_submit(
@@ -56,11 +61,7 @@ def test_the_same_token_twice_at_once_makes_one_dossier_and_leaves_one_set_of_fi
 def test_the_submitted_dossier_shows_the_files_attached_after_it_was_written(cw: World) -> None:
     # submit hands its new papers over (read from memory); the portal attaches files after: a reader of
     # the dossier it returns sees them, as a read would.
-    citizen: User = people.citizen(full_name="Nguyễn Thị Hằng", phone="0912345678")
-    version = cw.birth.procedure.current_version
-    assert version is not None
-    items = uploadable_items(checklist_for(version))
-    certificate = next(i for i in items if i.paper.name.startswith("Giấy chứng sinh"))
+    citizen, items, certificate = _birth_form(cw)
     d, replayed = online_submit(
         user=citizen,
         binding=cw.birth,
